@@ -1,0 +1,155 @@
+"""`StudyFrames`: one study's records as pandas DataFrames, the only input of the analysis.
+
+Contract (the Django side builds the same frames from the database, e.g. with one SQL query per
+table, and passes them through `frames_from_tables`, which enforces it):
+
+- `study`: dict with `study_code`, `title`, `population` (`ADULT`/`PEDIATRIC`), `index_treatment`.
+- One DataFrame per FORMAT.md file, attribute named after the file (`patients`, `treatment_courses`,
+  `ivig_doses`, `labs`, `infections`, `hospitalizations`, `responses`, `sites`), with exactly
+  FORMAT.md's column names, in FORMAT.md's order, and these dtypes:
+  - dates (`*_date`, `*_on`): `datetime64[ns]`, NaT when empty;
+  - yes/no fields: pandas nullable `boolean`, <NA> when empty;
+  - numbers (`height_cm`, `weight_kg`, `prior_therapy_lines`, `prior_anti_cd20_doses`,
+    `cycle_number`, `dose_mg_per_kg`, `reaction_grade`, `ctcae_grade`, `lower_limit_normal`):
+    `float64`, NaN when empty;
+  - codes and free text (`patient_id`, `site_code`, `kind`, `analyte`, ...): `object` holding `str`,
+    None when empty.
+  - `labs` replaces the raw `value` string by `value` (`float64`: the number, or N for `<N`) and
+    `below_detection` (`bool`), and adds `row_order` (`int64`, 0, 1, 2, ... in file order), because
+    results of one analyte on one day keep their file order (DEFINITIONS.md: the later row is the
+    "last"). Column order: patient_id, collected_on, analyte, value, below_detection, unit,
+    lower_limit_normal, row_order.
+- Rows keep the file (or primary key) order; no index beyond the default RangeIndex.
+
+`read_folder` reads a valid folder of the flat CSV format; validation is the importer's job.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from cohorts.stats.values import parse_values
+
+CODE, TEXT, DATE, BOOL, NUMBER = "code", "text", "date", "bool", "number"
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "sites": {"site_code": CODE, "name": TEXT},
+    "patients": {
+        "patient_id": CODE, "site_code": CODE, "sex": CODE, "birth_date": DATE,
+        "diagnosis_date": DATE, "race_ethnicity": CODE, "height_cm": NUMBER, "weight_kg": NUMBER,
+        "philadelphia_positive": BOOL, "disease_status": CODE, "prior_therapy_lines": NUMBER,
+        "prior_hsct": BOOL, "prior_anti_cd20_doses": NUMBER, "multiple_myeloma": BOOL,
+        "chronic_lymphocytic_leukemia": BOOL, "mdr_organism": CODE, "high_risk_at_diagnosis": BOOL,
+        "cns_disease_at_diagnosis": BOOL, "treatment_protocol": TEXT, "last_followup_date": DATE,
+        "death_date": DATE,
+    },
+    "treatment_courses": {"patient_id": CODE, "kind": CODE, "start_date": DATE, "end_date": DATE,
+                          "cycle_number": NUMBER},
+    "ivig_doses": {"patient_id": CODE, "given_on": DATE, "dose_mg_per_kg": NUMBER, "setting": CODE,
+                   "indication": CODE, "reaction_grade": NUMBER, "reaction": TEXT},
+    "labs": {"patient_id": CODE, "collected_on": DATE, "analyte": CODE, "value": TEXT, "unit": CODE,
+             "lower_limit_normal": NUMBER},
+    "infections": {
+        "patient_id": CODE, "onset_on": DATE, "ctcae_grade": NUMBER, "organism_class": CODE,
+        "organism": TEXT, "site": CODE, "microbiologically_documented": BOOL,
+        "bacteremia_or_fungemia": BOOL, "febrile_neutropenia": BOOL, "treated_outpatient": BOOL,
+        "antibacterial_change": BOOL, "antifungal_change": BOOL, "antiviral_change": BOOL,
+        "icu_admission": BOOL, "infection_death": BOOL,
+    },
+    "hospitalizations": {"patient_id": CODE, "admitted_on": DATE, "discharged_on": DATE, "reason": CODE},
+    "responses": {"patient_id": CODE, "assessed_on": DATE, "response": CODE},
+}
+LAB_COLUMNS = ["patient_id", "collected_on", "analyte", "value", "below_detection", "unit",
+               "lower_limit_normal", "row_order"]
+STUDY_FIELDS = ("study_code", "title", "population", "index_treatment")
+_YES_NO = {"yes": True, "no": False, True: True, False: False}
+
+
+@dataclass(frozen=True, eq=False)
+class StudyFrames:
+    study: dict
+    sites: pd.DataFrame
+    patients: pd.DataFrame
+    treatment_courses: pd.DataFrame
+    ivig_doses: pd.DataFrame
+    labs: pd.DataFrame
+    infections: pd.DataFrame
+    hospitalizations: pd.DataFrame
+    responses: pd.DataFrame
+
+    @property
+    def population(self) -> str:
+        return self.study["population"]
+
+    def restricted_to(self, patient_ids) -> StudyFrames:
+        """The same study with only the given patients' records (sites unchanged)."""
+        keep = pd.Index(patient_ids)
+        tables = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("study", "sites")}
+        restricted = {name: table[table["patient_id"].isin(keep)].reset_index(drop=True)
+                      for name, table in tables.items()}
+        return StudyFrames(study=self.study, sites=self.sites, **restricted)
+
+
+def _column(values: pd.Series, kind: str) -> pd.Series:
+    if kind == DATE:
+        return pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
+    if kind == BOOL:
+        mapped = values.map(_YES_NO, na_action="ignore")
+        return mapped.astype("boolean")
+    if kind == NUMBER:
+        return pd.to_numeric(values).astype("float64")
+    as_object = values.astype(object)
+    return as_object.where(as_object.notna(), None)
+
+
+def _coerce_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    spec = COLUMNS[name]
+    missing = [column for column in spec if column not in table.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")
+    data = {}
+    for column, kind in spec.items():
+        series = table[column].reset_index(drop=True)
+        data[column] = series if kind == DATE and series.dtype == "datetime64[ns]" else _column(series, kind)
+    return pd.DataFrame(data)
+
+
+def _coerce_labs(table: pd.DataFrame) -> pd.DataFrame:
+    """Labs arrive either raw (`value` strings) or already split (`value` + `below_detection`)."""
+    if "below_detection" in table.columns:
+        split = table.reset_index(drop=True)
+        values = pd.to_numeric(split["value"]).to_numpy(dtype=float)
+        below = split["below_detection"].fillna(False).to_numpy(dtype=bool)
+    else:
+        split = table.reset_index(drop=True)
+        values, below = parse_values(split["value"])
+    coerced = _coerce_table("labs", split.assign(value=None))
+    coerced["value"] = values
+    coerced["below_detection"] = below
+    order = split["row_order"] if "row_order" in split.columns else np.arange(len(split))
+    coerced["row_order"] = np.asarray(order, dtype=np.int64)
+    return coerced[LAB_COLUMNS]
+
+
+def frames_from_tables(study: Mapping[str, str], tables: Mapping[str, pd.DataFrame]) -> StudyFrames:
+    """Build `StudyFrames` from one DataFrame per FORMAT.md file, coercing to the contract."""
+    record = {name: study[name] for name in STUDY_FIELDS}
+    coerced = {name: _coerce_table(name, tables[name]) for name in COLUMNS if name != "labs"}
+    return StudyFrames(study=record, labs=_coerce_labs(tables["labs"]), **coerced)
+
+
+def read_folder(path: str | Path) -> StudyFrames:
+    """Read a folder of the flat CSV format (FORMAT.md); the folder is assumed valid."""
+    folder = Path(path)
+    study = _read_csv(folder / "study.csv").iloc[0].to_dict()
+    tables = {name: _read_csv(folder / f"{name}.csv") for name in COLUMNS}
+    return frames_from_tables(study, tables)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    # Every cell as text first: only an empty cell is "not recorded" (FORMAT.md), never "NA".
+    return pd.read_csv(path, dtype=object, keep_default_na=False, na_values=[""], encoding="utf-8")

@@ -1,0 +1,78 @@
+"""Rules across records: a patient's events fall between diagnosis and death (FORMAT.md, "Rules").
+
+One definition, two shapes: `event_date_errors` checks one record (forms, API, services) and
+`event_date_error_masks` checks whole columns at once (the importer). Both use `DATE_RULES`, so a rule
+changed here changes everywhere, with the same message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class DateRule:
+    bound: str  # the patient field the event date is compared with
+    holds: Callable  # (event_date, bound_date) -> bool, for scalars and pandas Series alike
+    message: str
+
+
+DATE_RULES = (
+    DateRule("birth_date", lambda event, bound: event >= bound, "is before the patient's birth date ({bound})"),
+    DateRule("diagnosis_date", lambda event, bound: event >= bound, "is before the diagnosis date ({bound})"),
+    DateRule("death_date", lambda event, bound: event <= bound, "is after the patient's death date ({bound})"),
+)
+
+PATIENT_RULES = (
+    ("diagnosis_date", DATE_RULES[0]),
+    ("last_followup_date", DATE_RULES[1]),
+    ("death_date", DATE_RULES[1]),
+)
+
+
+def event_date_errors(patient, record_dates: dict[str, date | None]) -> dict[str, str]:
+    """Field → message for every date of one record that breaks a rule against its patient."""
+    errors: dict[str, str] = {}
+    for field, value in record_dates.items():
+        if value is None:
+            continue
+        for rule in DATE_RULES:
+            bound = getattr(patient, rule.bound, None)
+            if bound is not None and not rule.holds(value, bound):
+                errors.setdefault(field, f"{value:%Y-%m-%d} {rule.message.format(bound=f'{bound:%Y-%m-%d}')}")
+    return errors
+
+
+def patient_date_errors(values: dict) -> dict[str, str]:
+    """Field → message for a patient's own dates (all after birth and diagnosis).
+
+Last follow-up may lie after death: DEFINITIONS.md takes the earlier of the two.
+"""
+    errors: dict[str, str] = {}
+    for field, rule in PATIENT_RULES:
+        value, bound = values.get(field), values.get(rule.bound)
+        if value is not None and bound is not None and not rule.holds(value, bound):
+            errors.setdefault(field, f"{value:%Y-%m-%d} {rule.message.format(bound=f'{bound:%Y-%m-%d}')}")
+    return errors
+
+
+def event_date_error_masks(events: pd.DataFrame, field: str) -> list[tuple[pd.Series, pd.Series]]:
+    """(mask, messages) per rule for `events[field]` against the patient columns merged beside it.
+
+    `events` carries the patient's `birth_date`, `diagnosis_date` and `death_date` as datetime columns.
+    """
+    found = []
+    for rule in DATE_RULES:
+        value, bound = events[field], events[rule.bound]
+        broken = value.notna() & bound.notna() & ~rule.holds(value, bound).fillna(True)
+        if broken.any():
+            messages = (
+                value[broken].dt.strftime("%Y-%m-%d")
+                + " "
+                + bound[broken].dt.strftime("%Y-%m-%d").map(lambda b: rule.message.format(bound=b))
+            )
+            found.append((broken, messages))
+    return found

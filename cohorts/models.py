@@ -23,6 +23,9 @@ class AnalysisRun(models.Model):
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     progress_message = models.CharField(max_length=200, blank=True)
+    # The Celery task id that claimed the run: a redelivery of that message after a lost worker may
+    # take the run over; any other delivery finds it claimed.
+    claimed_by = models.CharField(max_length=64, blank=True)
     data_revision = models.PositiveBigIntegerField(null=True, blank=True)
     snapshot_hash = models.CharField(max_length=64, blank=True)
     timings = models.JSONField(default=dict, blank=True)

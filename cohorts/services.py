@@ -49,10 +49,16 @@ def _enqueue(run_id: int) -> None:
 
 
 def analysis_claim(run_id: int, task_id: str = "") -> bool:
-    """Take a queued run (or one whose worker was lost mid-run); False when another worker has it."""
-    claimable = Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, progress_message__startswith="worker lost")
+    """Take a queued run, or retake one whose worker was lost (the same task redelivered).
+
+    False when another task has it: the conditional update is the lock, on every database.
+    """
+    claimable = Q(status=RunStatus.QUEUED)
+    if task_id:
+        claimable |= Q(status=RunStatus.RUNNING, claimed_by=task_id)
     return bool(AnalysisRun.objects.filter(claimable, pk=run_id).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, progress_message="reading the records"
+        status=RunStatus.RUNNING, claimed_by=task_id, started_at=timezone.now(), progress=1,
+        progress_message="reading the records",
     ))
 
 

@@ -285,3 +285,83 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"Import of {self.study} at {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# API access tokens (registry/api). Kept here because models live in an app's models.py.
+# ---------------------------------------------------------------------------------------------------
+
+
+class ApiToken(models.Model):
+    """A program's credential for the REST API. Only a SHA-256 digest of the key is stored.
+
+    A user may hold several tokens (one per script or pipeline); revoking one leaves the row with who
+    revoked it and when, so the audit trail of credentials is never lost.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for, e.g. 'REDCap sync'.")
+    key_prefix = models.CharField(max_length=8, help_text="The first characters of the key, to recognise it.")
+    key_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.key_prefix}… ({self.user})"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Study imports started in the browser (registry/views/imports.py, registry/tasks.py).
+# ---------------------------------------------------------------------------------------------------
+
+
+class ImportJob(models.Model):
+    """One uploaded study folder: its dry run, then the import a worker runs, and how it went.
+
+    The import itself is `flatfile.services.study_import` (all or nothing); this row only lets the
+    browser show the dry run's problems and a progress bar, and lets an admin see who uploaded what.
+    """
+
+    class Status(models.TextChoices):
+        INVALID = "INVALID", "Problems found"
+        CHECKED = "CHECKED", "Ready to import"
+        QUEUED = "QUEUED", "Queued"
+        RUNNING = "RUNNING", "Importing"
+        SUCCEEDED = "SUCCEEDED", "Imported"
+        FAILED = "FAILED", "Failed"
+
+    token = models.UUIDField(unique=True, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    folder = models.CharField(max_length=500, help_text="Where the uploaded files wait for the import.")
+    study_code = models.CharField(max_length=64, blank=True)
+    replace = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    problems = models.JSONField(default=list, blank=True, help_text="The dry run's problems: file, line, column, reason.")
+    row_counts = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["INVALID", "CHECKED", "QUEUED", "RUNNING", "SUCCEEDED",
+                                                           "FAILED"]), name="importjob_status_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display().lower()})"

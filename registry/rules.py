@@ -1,8 +1,8 @@
 """Rules across records: a patient's events fall between diagnosis and death (FORMAT.md, "Rules").
 
-One definition, two shapes: `event_date_errors` checks one record (forms, API, services) and
-`event_date_error_masks` checks whole columns at once (the importer). Both use `DATE_RULES`, so a rule
-changed here changes everywhere, with the same message.
+One definition, two shapes: `event_date_errors` and `patient_date_errors` check one record (forms,
+API, services); `event_date_error_masks` and `patient_date_error_masks` check whole columns at once
+(the importer). All use `DATE_RULES`, so a rule changed here changes everywhere, with the same message.
 """
 from __future__ import annotations
 
@@ -64,15 +64,29 @@ def event_date_error_masks(events: pd.DataFrame, field: str) -> list[tuple[pd.Se
 
     `events` carries the patient's `birth_date`, `diagnosis_date` and `death_date` as datetime columns.
     """
-    found = []
+    found, reported = [], pd.Series(False, index=events.index)
     for rule in DATE_RULES:
-        value, bound = events[field], events[rule.bound]
-        broken = value.notna() & bound.notna() & ~rule.holds(value, bound).fillna(True)
-        if broken.any():
-            messages = (
-                value[broken].dt.strftime("%Y-%m-%d")
-                + " "
-                + bound[broken].dt.strftime("%Y-%m-%d").map(lambda b: rule.message.format(bound=b))
-            )
-            found.append((broken, messages))
+        # Only the first rule a date breaks is reported, as `event_date_errors` does for one record.
+        masks = _broken(events[field].where(~reported), events[rule.bound], rule)
+        if masks is not None:
+            found.append(masks)
+            reported |= masks[0]
     return found
+
+
+def patient_date_error_masks(patients: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
+    """(field, mask, messages) per rule of PATIENT_RULES: `patient_date_errors` over whole columns."""
+    found = ((field, _broken(patients[field], patients[rule.bound], rule)) for field, rule in PATIENT_RULES)
+    return [(field, *masks) for field, masks in found if masks is not None]
+
+
+def _broken(value: pd.Series, bound: pd.Series, rule: DateRule) -> tuple[pd.Series, pd.Series] | None:
+    broken = value.notna() & bound.notna() & ~rule.holds(value, bound).fillna(True)
+    if not broken.any():
+        return None
+    messages = (
+        value[broken].dt.strftime("%Y-%m-%d")
+        + " "
+        + bound[broken].dt.strftime("%Y-%m-%d").map(lambda b: rule.message.format(bound=b))
+    )
+    return broken, messages

@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
 
 from . import access
 from .choices import Role
 from .errors import EditConflict, RecordInvalid
+from .flatfile.kinds import event_models
 from .models import Patient, PatientEvent, Site, SiteMembership, Study
 from .rules import event_date_errors, patient_date_errors
 
@@ -73,10 +74,24 @@ def clinical_record_remove(*, user, record: models.Model, expected_version: int,
     study_id = record.study_id if isinstance(record, Patient) else record.patient.study_id
     with transaction.atomic():
         record = _claim_version(record, expected_version)
+        if isinstance(record, Patient):
+            _remove_events_of(record, user=user, reason=reason)
         record._history_user = user
         record._change_reason = reason
         record.delete()
         _data_changed(study_id)
+
+
+def _remove_events_of(patient: Patient, *, user, reason: str) -> None:
+    """Delete a patient's records one by one, so each history row says who removed it and why.
+
+    Left to the database cascade, they would be deleted with no user and no reason in their history.
+    """
+    for model in event_models():
+        for event in model.objects.filter(patient=patient):
+            event._history_user = user
+            event._change_reason = reason
+            event.delete()
 
 
 def membership_grant(*, granted_by, user, site: Site, role: str, deidentified_only: bool = False) -> SiteMembership:
@@ -121,14 +136,16 @@ def _cross_record_errors(instance: models.Model) -> dict[str, str]:
 
 
 def _check_events_still_fit(patient: Patient) -> None:
-    """A new birth, diagnosis or death date must not strand existing events outside the patient's life."""
-    from .flatfile.kinds import event_models
+    """A new birth, diagnosis or death date must not strand existing events outside the patient's life.
 
+    The rules are bounds, so the earliest and latest date of each kind of record are the only ones
+    that can break them: two aggregates per column, however many labs the patient has.
+    """
     for model in event_models():
         for field in model.event_date_fields:
-            rows = model.objects.filter(patient=patient).exclude(**{f"{field}__isnull": True})
-            for record in rows.only(field)[:1000]:
-                errors = event_date_errors(patient, {field: getattr(record, field)})
+            span = model.objects.filter(patient=patient).aggregate(earliest=Min(field), latest=Max(field))
+            for value in span.values():
+                errors = event_date_errors(patient, {field: value}) if value is not None else {}
                 if errors:
                     message = f"An existing {model._meta.verbose_name} dated {errors[field]}."
                     raise RecordInvalid(message, fields={"__all__": [message]})

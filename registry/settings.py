@@ -168,16 +168,18 @@ if not DEBUG and not TESTING:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "registry.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.RegistryCursorPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "registry.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["registry.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("REGISTRY_TOKEN_THROTTLE", "6000/hour"),
     },
@@ -185,11 +187,23 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "IVIG–ALL cohort registry API",
     "DESCRIPTION": "Patients, treatment courses, IVIG doses, labs, infections, analyses and exports, "
-    "scoped to the caller's sites.",
+    "scoped to the caller's sites. Authenticate with a session (browser) or `Authorization: Token <key>` "
+    "(programs). Errors have one shape: `{\"error\": {\"code\", \"message\", \"fields\"}}`. Edits and "
+    "removals need `If-Match` with the record's ETag (its version).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.api.schema.add_error_responses",
+    ],
+    # One name for a choice set used by several fields (infection grade, infusion reaction grade).
+    "ENUM_NAME_OVERRIDES": {"CTCAEGradeEnum": "registry.choices.CTCAEGrade"},
+    # Pinned releases: the docs pages' CSP (registry.api.schema) allows this CDN and nothing else.
+    "SWAGGER_UI_DIST": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14",
+    "SWAGGER_UI_FAVICON_HREF": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/favicon-32x32.png",
+    "REDOC_DIST": "https://cdn.jsdelivr.net/npm/redoc@2.1.5",
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -202,6 +216,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+else:
+    # A message of a lost worker comes back after this long: longer than a run may take (cohorts.tasks).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2400}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -79,7 +79,7 @@ def adult_infection_endpoints(context: Context) -> dict[str, np.ndarray]:
     infected = number > 0
     out = {"infected": perpatient.flag(infected, context.has_index),
            "infections_per_patient": np.where(infected, number, np.nan)}
-    first = perpatient.pick(rows.position, counted, [rows.day], n)
+    first = perpatient.earliest(rows.position, rows.day, counted, n)
     out["days_to_first_infection"] = perpatient.take(context.relative_day("infections"), first)
     out.update(_per_infection_counts(context, counted, infected))
     for grade in GRADES:
@@ -110,7 +110,7 @@ def adult_response_endpoints(context: Context) -> dict[str, np.ndarray]:
         qualifies &= context.relative_day("responses") >= 0
     if context.parameters.responses_within_followup:
         qualifies &= context.window_mask("responses", "index_date", "followup_end")
-    first = perpatient.pick(rows.position, qualifies, [rows.day, np.arange(len(rows.day))], n)
+    first = perpatient.earliest(rows.position, rows.day, qualifies, n)
     achieved, day = first >= 0, perpatient.take(context.relative_day("responses"), first)
     mrd, rr = status == "MRD_POSITIVE", status == "RELAPSED_REFRACTORY"
     first_response = perpatient.take(response, first, missing=None)
@@ -132,7 +132,7 @@ def therapy_endpoints(context: Context) -> dict[str, np.ndarray]:
     for name, kind in (("hsct", "HSCT"), ("next_therapy", "OTHER_THERAPY")):
         with np.errstate(invalid="ignore"):
             later = (kinds == kind) & (relative > 0)  # strictly after the index date
-        first = perpatient.pick(rows.position, later, [rows.day], n)
+        first = perpatient.earliest(rows.position, rows.day, later, n)
         out[name] = perpatient.flag(first >= 0, context.has_index)
         out[f"{name}_day"] = perpatient.take(relative, first)
     out["blinatumomab_cycles"] = np.where(

@@ -94,16 +94,38 @@ class StudyFrames:
         return StudyFrames(study=self.study, sites=self.sites, **restricted)
 
 
-def _column(values: pd.Series, kind: str) -> pd.Series:
-    if kind == DATE:
-        return pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
-    if kind == BOOL:
-        mapped = values.map(_YES_NO, na_action="ignore")
-        return mapped.astype("boolean")
-    if kind == NUMBER:
-        return pd.to_numeric(values).astype("float64")
-    as_object = values.astype(object)
-    return as_object.where(as_object.notna(), None)
+def _dates(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    return pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
+
+
+def _booleans(values: pd.Series) -> pd.Series:
+    """`yes`/`no` text (or True/False from a database) as nullable booleans."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    raw = values.to_numpy(dtype=object)
+    true, false = (raw == "yes") | (raw == True), (raw == "no") | (raw == False)  # noqa: E712
+    return pd.Series(pd.arrays.BooleanArray(true, ~(true | false)), index=values.index)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    raw = values.to_numpy(dtype=object)
+    # numpy's own float parsing is several times faster than pandas.to_numeric on text.
+    return pd.Series(np.where(pd.isna(raw), np.nan, raw).astype("float64"), index=values.index)
+
+
+def _codes(values: pd.Series) -> pd.Series:
+    raw = values.to_numpy(dtype=object)
+    missing = pd.isna(raw)
+    if missing.any():
+        raw = np.where(missing, None, raw)
+    return pd.Series(raw, index=values.index, dtype=object)
+
+
+_COERCE = {DATE: _dates, BOOL: _booleans, NUMBER: _numbers, CODE: _codes, TEXT: _codes}
 
 
 def _coerce_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
@@ -113,8 +135,10 @@ def _coerce_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")
     data = {}
     for column, kind in spec.items():
-        series = table[column].reset_index(drop=True)
-        data[column] = series if kind == DATE and series.dtype == "datetime64[ns]" else _column(series, kind)
+        try:
+            data[column] = _COERCE[kind](table[column].reset_index(drop=True))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name}.{column}: {error}") from error
     return pd.DataFrame(data)
 
 
@@ -122,7 +146,7 @@ def _coerce_labs(table: pd.DataFrame) -> pd.DataFrame:
     """Labs arrive either raw (`value` strings) or already split (`value` + `below_detection`)."""
     if "below_detection" in table.columns:
         split = table.reset_index(drop=True)
-        values = pd.to_numeric(split["value"]).to_numpy(dtype=float)
+        values = _numbers(split["value"]).to_numpy()
         below = split["below_detection"].fillna(False).to_numpy(dtype=bool)
     else:
         split = table.reset_index(drop=True)

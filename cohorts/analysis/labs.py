@@ -57,23 +57,32 @@ def labs_with_days_since_last_ivig(frames: StudyFrames) -> pd.DataFrame:
 
 
 class LabArrays:
-    """The labs frame as numpy arrays, computed once per analysis."""
+    """The labs frame as numpy arrays and one chronological sort, computed once per analysis."""
 
     def __init__(self, context: Context) -> None:
         labs = context.frames.labs
         rows = context.events["labs"]
+        self.context = context
         self.position = rows.position
         self.day = rows.day
-        self.analyte = labs["analyte"].to_numpy(dtype=object)
+        self.analyte_codes, self.analytes = pd.factorize(labs["analyte"])
         self.value = labs["value"].to_numpy(dtype="float64")
         self.below = labs["below_detection"].to_numpy(dtype=bool)
         self.lower_limit = labs["lower_limit_normal"].to_numpy(dtype="float64")
-        self.row_order = labs["row_order"].to_numpy(dtype="float64")
+        self.row_order = labs["row_order"].to_numpy(dtype="int64")
         self.rank_flag = np.where(self.below, 0.0, 1.0)  # `<N` just below a numeric N
         self.relative_day = context.relative_day("labs")
-        self.in_followup = context.window_mask("labs", "index_date", "followup_end")
-        doses = context.events["ivig_doses"]
-        self.days_since_ivig = days_since_last_ivig_of(rows.position, rows.day, doses.position, doses.day)
+        self.in_followup = context.window_mask("labs", "index_date", "followup_end") & ~np.isnan(self.value)
+        self.chronology = perpatient.Chronology(rows.position, rows.day, self.row_order, context.n_patients)
+
+    def of(self, analyte: str) -> np.ndarray:
+        """Mask of the rows of one analyte (compared as factorized codes, not strings)."""
+        known = list(self.analytes)
+        return self.analyte_codes == known.index(analyte) if analyte in known else np.zeros(len(self.value), bool)
+
+    def days_since_ivig(self) -> np.ndarray:
+        doses = self.context.events["ivig_doses"]
+        return days_since_last_ivig_of(self.position, self.day, doses.position, doses.day)
 
 
 def _is_low(context: Context, labs: LabArrays, chosen: np.ndarray, analyte: str) -> np.ndarray:
@@ -100,28 +109,26 @@ def _nadir_mask(context: Context, labs: LabArrays, is_analyte: np.ndarray, analy
     excluded_days = context.parameters.exclude_days_after_ivig
     if analyte == "IGG" and excluded_days > 0:
         with np.errstate(invalid="ignore"):
-            mask &= ~(labs.days_since_ivig <= excluded_days)
+            mask &= ~(labs.days_since_ivig() <= excluded_days)
     return mask
 
 
 def immunoglobulin_endpoints(context: Context, labs: LabArrays) -> dict[str, np.ndarray]:
     """Baseline, nadir and last value (with `<N` flags and days) of IgG, IgA and IgM per patient."""
-    parameters, n = context.parameters, context.n_patients
+    parameters = context.parameters
     out: dict[str, np.ndarray] = {}
     for name, analyte in IMMUNOGLOBULINS.items():
-        is_analyte = labs.analyte == analyte
+        is_analyte = labs.of(analyte)
         with np.errstate(invalid="ignore"):
             in_baseline = is_analyte & (labs.relative_day >= -parameters.baseline_lookback_days) & (
-                labs.relative_day <= 0)
-        baseline = perpatient.pick(labs.position, in_baseline, [-labs.day, -labs.row_order], n)
+                labs.relative_day <= 0) & ~np.isnan(labs.value)
+        baseline = labs.chronology.last(in_baseline)
         _describe(out, f"baseline_{name}", labs, baseline, with_day=False)
         out[f"baseline_{name}_low"] = _is_low(context, labs, baseline, analyte)
-        tie = labs.day if parameters.nadir_tie == "first" else -labs.day
-        nadir = perpatient.pick(labs.position, _nadir_mask(context, labs, is_analyte, analyte),
-                                [labs.value, labs.rank_flag, tie, labs.row_order], n)
+        nadir = labs.chronology.lowest(_nadir_mask(context, labs, is_analyte, analyte), labs.value, labs.rank_flag,
+                                       latest=parameters.nadir_tie == "last")
         _describe(out, f"nadir_{name}", labs, nadir)
-        in_followup = is_analyte & labs.in_followup
-        last = perpatient.pick(labs.position, in_followup, [-labs.day, -labs.row_order], n)
+        last = labs.chronology.last(is_analyte & labs.in_followup)
         _describe(out, f"last_{name}", labs, last)
     severe = below_threshold(out["nadir_igg"], out["nadir_igg_below_detection"], parameters.igg_severe_mg_dl)
     out["nadir_igg_severe"] = perpatient.flag(severe, ~np.isnan(out["nadir_igg"]))
@@ -131,7 +138,6 @@ def immunoglobulin_endpoints(context: Context, labs: LabArrays) -> dict[str, np.
 def anc_endpoints(context: Context, labs: LabArrays) -> dict[str, np.ndarray]:
     """ANC below the threshold at any time in the follow-up window, over every indexed patient."""
     low = below_threshold(labs.value, labs.below, context.parameters.anc_low_cells_ul)
-    mask = (labs.analyte == "ANC") & labs.in_followup & low
-    first = perpatient.pick(labs.position, mask, [labs.day, labs.row_order], context.n_patients)
+    first = labs.chronology.first(labs.of("ANC") & labs.in_followup & low)
     return {"anc_low": perpatient.flag(first >= 0, context.has_index),
             "anc_low_day": perpatient.take(labs.relative_day, first)}

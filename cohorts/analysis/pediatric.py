@@ -90,7 +90,7 @@ def dose_endpoints(context: Context) -> dict[str, np.ndarray]:
     for g in range(1, 6):
         out[f"clinic_reaction_grade_{g}"] = (perpatient.count(rows.position, clinic & (grade == g), n) > 0
                                             ).astype("float64")
-    first = perpatient.pick(rows.position, during, [rows.day], n)
+    first = perpatient.earliest(rows.position, rows.day, during, n)
     out["_first_dose_day_number"] = perpatient.take(rows.day, first)
     return out
 
@@ -101,13 +101,13 @@ def igg_before_ivig(context: Context, lab_arrays: labs.LabArrays, first_dose_day
     A `<N` result enters the mean as N *(choice)*; a result without a lower limit is not below it.
     """
     n = context.n_patients
-    is_igg = lab_arrays.analyte == "IGG"
+    is_igg = lab_arrays.of("IGG")
     first_dose = perpatient.take(first_dose_day, lab_arrays.position)
     with np.errstate(invalid="ignore"):
         before = is_igg & (lab_arrays.day < first_dose)
         below_limit = np.where(lab_arrays.below, lab_arrays.value <= lab_arrays.lower_limit,
                                lab_arrays.value < lab_arrays.lower_limit)
-    last = perpatient.pick(lab_arrays.position, before, [-lab_arrays.day, -lab_arrays.row_order], n)
+    last = lab_arrays.chronology.last(before)
     has = last >= 0
     any_low = perpatient.count(lab_arrays.position, before & below_limit, n) > 0
     return {"igg_results": perpatient.count(lab_arrays.position, is_igg, n),

@@ -36,33 +36,104 @@ def total(position: np.ndarray, mask: np.ndarray, values: np.ndarray, n_patients
     return np.bincount(position[keep], weights=values[keep], minlength=n_patients)
 
 
-def pick(position: np.ndarray, mask: np.ndarray, keys: list[np.ndarray], n_patients: int) -> np.ndarray:
-    """Row number of each patient's first row in the order of `keys` (first key most significant).
-
-    Only rows where `mask` holds take part; -1 for a patient without one. Ties keep table order,
-    so with a `row_order` key last the choice is deterministic.
-    """
-    rows = np.flatnonzero(mask & (position >= 0))
+def earliest(position: np.ndarray, day: np.ndarray, mask: np.ndarray, n_patients: int) -> np.ndarray:
+    """Row number of each patient's earliest row where `mask` holds (-1 for none); ties keep
+    table order (a stable sort of one packed patient-and-day key)."""
+    rows = np.flatnonzero(mask & (position >= 0) & ~np.isnan(day))
     chosen = np.full(n_patients, -1, dtype=np.int64)
     if len(rows) == 0:
         return chosen
-    order = np.lexsort(tuple(key[rows] for key in reversed(keys)) + (position[rows],))
-    sorted_rows = rows[order]
-    sorted_positions = position[sorted_rows]
-    first = np.ones(len(sorted_rows), dtype=bool)
-    first[1:] = sorted_positions[1:] != sorted_positions[:-1]
-    chosen[sorted_positions[first]] = sorted_rows[first]
+    days = day[rows].astype(np.int64)
+    key = position[rows].astype(np.int64) * int(days.max() - days.min() + 1) + (days - days.min())
+    ordered = rows[np.argsort(key, kind="stable")]
+    positions = position[ordered]
+    starts = _group_starts(positions)
+    chosen[positions[starts]] = ordered[starts]
     return chosen
 
 
 def take(values: np.ndarray, chosen: np.ndarray, missing=np.nan) -> np.ndarray:
     """`values[chosen]` with `missing` where nothing was chosen (-1)."""
     values = np.asarray(values)
+    absent = chosen < 0
     if len(values) == 0:
         return np.full(len(chosen), missing, dtype=object if missing is None else float)
-    return np.where(chosen >= 0, values[np.maximum(chosen, 0)], missing)
+    result = values[np.maximum(chosen, 0)]
+    if absent.any():
+        result = result.astype(np.result_type(result.dtype, np.asarray(missing).dtype)
+                               if missing is not None else object)
+        result[absent] = missing
+    return result
 
 
 def flag(has: np.ndarray, applies: np.ndarray) -> np.ndarray:
     """1.0 / 0.0 where `applies`, NaN elsewhere (a row's denominator is where it applies)."""
     return np.where(applies, np.where(has, 1.0, 0.0), np.nan)
+
+
+def _group_starts(position: np.ndarray) -> np.ndarray:
+    """Mask of the first row of each run of equal positions (rows already grouped by patient)."""
+    starts = np.ones(len(position), dtype=bool)
+    starts[1:] = position[1:] != position[:-1]
+    return starts
+
+
+def _group_ends(position: np.ndarray) -> np.ndarray:
+    """Mask of the last row of each run of equal positions."""
+    ends = np.ones(len(position), dtype=bool)
+    ends[:-1] = position[1:] != position[:-1]
+    return ends
+
+
+class Chronology:
+    """The rows of one event table in (patient, day, row order) order, sorted once.
+
+    `first`, `last` and `lowest` then pick one row per patient in linear time. The sort is a stable
+    argsort of one packed integer key over rows already in row order, so a file that is already
+    in patient and date order (the usual case) costs a single linear pass.
+    """
+
+    def __init__(self, position: np.ndarray, day: np.ndarray, row_order: np.ndarray, n_patients: int) -> None:
+        self.n_patients = n_patients
+        valid = np.flatnonzero((position >= 0) & ~np.isnan(day))
+        valid = valid[np.argsort(row_order[valid], kind="stable")]
+        days = day[valid].astype(np.int64)
+        span = int(days.max() - days.min() + 1) if len(days) else 1
+        key = position[valid].astype(np.int64) * span + (days - (days.min() if len(days) else 0))
+        self.rows = valid[np.argsort(key, kind="stable")]
+        self.position = position[self.rows]
+
+    def _chosen(self, rows: np.ndarray, positions: np.ndarray, which: np.ndarray) -> np.ndarray:
+        chosen = np.full(self.n_patients, -1, dtype=np.int64)
+        chosen[positions[which]] = rows[which]
+        return chosen
+
+    def _masked(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keep = mask[self.rows]
+        return self.rows[keep], self.position[keep]
+
+    def first(self, mask: np.ndarray) -> np.ndarray:
+        """Each patient's earliest row where `mask` holds (-1 for none)."""
+        rows, positions = self._masked(mask)
+        return self._chosen(rows, positions, _group_starts(positions))
+
+    def last(self, mask: np.ndarray) -> np.ndarray:
+        """Each patient's latest row where `mask` holds; on one day the later row of the file."""
+        rows, positions = self._masked(mask)
+        return self._chosen(rows, positions, _group_ends(positions))
+
+    def lowest(self, mask: np.ndarray, value: np.ndarray, rank_flag: np.ndarray, *, latest: bool = False) -> np.ndarray:
+        """Each patient's lowest row in the order (value, rank_flag); the earliest (or latest) on ties."""
+        rows, positions = self._masked(mask)
+        if len(rows) == 0:
+            return np.full(self.n_patients, -1, dtype=np.int64)
+        starts = np.flatnonzero(_group_starts(positions))
+        sizes = np.diff(np.append(starts, len(rows)))
+        values, flags = value[rows], rank_flag[rows]
+        lowest_value = np.repeat(np.minimum.reduceat(values, starts), sizes)
+        candidate = values == lowest_value
+        lowest_flag = np.repeat(np.minimum.reduceat(np.where(candidate, flags, np.inf), starts), sizes)
+        candidate &= flags == lowest_flag
+        rows, positions = rows[candidate], positions[candidate]
+        which = _group_ends(positions) if latest else _group_starts(positions)
+        return self._chosen(rows, positions, which)

@@ -3,7 +3,8 @@
 DEFINITIONS.md, Statistics: "p values take into account days of therapy" is implemented as a
 Poisson regression of the per-patient count on an intercept and the IVIG indicator with log(days in
 the period) as offset; Wald z p, rate ratio = exp(coefficient). The count may be episodes,
-admissions or days of hospitalization alike.
+admissions or days of hospitalization alike. The fit is statsmodels' GLM with its default IRLS
+settings, as in the reference computation of expected.json (agreement to 1e-14 on every p).
 """
 from __future__ import annotations
 

@@ -26,9 +26,10 @@ CHI2_1_95 = float(stats.chi2.ppf(0.95, 1))  # 3.841459, the profile-likelihood c
 INTERCEPT = "(intercept)"
 OUTCOME = "(outcome)"
 _LP_TOLERANCE = 1e-7
-# A profile limit is searched while the fixed coefficient moves some patient's log-odds by at most
-# this much (odds ratio e^30 ~ 1e13, where double-precision probabilities saturate); a profile
-# that has not dropped by chi2/2 by then has no limit on that side (None), as under separation.
+# A profile limit is searched while the fixed coefficient moves two patients' log-odds apart by at
+# most this much (the intercept absorbs a common shift): an odds ratio of e^30 ~ 1e13, where
+# double-precision probabilities saturate. A profile that has not dropped by chi2/2 by then has no
+# limit on that side (None), as under separation.
 _PROFILE_SPAN = 30.0
 _QUIET = (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning)
 
@@ -145,10 +146,7 @@ def _numeric(columns: Mapping[str, Sequence[float]]) -> pd.DataFrame:
         frame = pd.DataFrame({k: list(v) for k, v in columns.items()}, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"values must be numeric (0/1 for yes/no): {exc}") from exc
-    frame = frame.dropna()
-    if frame.empty:
-        raise ValueError("no observation has every value")
-    return frame
+    return frame.dropna()
 
 
 def _frame(y: Sequence[float], X: Mapping[str, Sequence[float]]) -> pd.DataFrame:
@@ -156,6 +154,8 @@ def _frame(y: Sequence[float], X: Mapping[str, Sequence[float]]) -> pd.DataFrame
     if INTERCEPT in X or OUTCOME in X:
         raise ValueError(f"{INTERCEPT!r} and {OUTCOME!r} are reserved names")
     frame = _numeric({OUTCOME: y, **X})
+    if frame.empty:
+        raise ValueError("no observation has the outcome and every covariate")
     if not frame[OUTCOME].isin((0.0, 1.0)).all():
         raise ValueError("the outcome must be coded 0/1")
     if frame[OUTCOME].nunique() < 2:
@@ -272,7 +272,7 @@ def _exp(b: float | None) -> float | None:
 
 def _profile_ci(y, exog, j, beta, se, llf_hat) -> tuple[float | None, float | None]:
     deviance = _profile_deviance(y, exog, j, llf_hat)
-    span = _PROFILE_SPAN / np.abs(exog[:, j]).max()
+    span = _PROFILE_SPAN / np.ptp(exog[:, j])
     step = se if 0 < se < span else span / 64
     return (_exp(_root_from(deviance, beta, step, -1, span)),
             _exp(_root_from(deviance, beta, step, +1, span)))
@@ -282,7 +282,7 @@ def _profile_ci_infinite(y, exog, j, beta_fit, llf_hat) -> tuple[float | None, f
     """Under separation the profile only rises towards the infinite side (no limit there); the
     finite limit is searched from b = 0, away from where the optimiser merely stopped."""
     deviance = _profile_deviance(y, exog, j, llf_hat)
-    span = _PROFILE_SPAN / np.abs(exog[:, j]).max()
+    span = _PROFILE_SPAN / np.ptp(exog[:, j])
     towards = 1 if beta_fit > 0 else -1
     side = towards if deviance(0.0) > 0 else -towards
     finite = _exp(_root_from(deviance, 0.0, span / 64, side, span))
@@ -331,8 +331,8 @@ def logistic_regression(y: Sequence[float], X: Mapping[str, Sequence[float]], *,
     result = _logit(yv, exog)
     kind, infinite = _separated_terms(yv, xv)
     notes = [_separation_warning(kind, [exog.columns[j] for j in sorted(infinite)])] if kind else []
-    epv = events_per_variable(yv, len(names), minimum=epv_minimum)
-    notes += [] if epv.adequate else [epv.warning]
+    epv = events_per_variable(yv, len(names), minimum=epv_minimum) if names else None
+    notes += [] if epv is None or epv.adequate else [epv.warning]
     converged = bool(result.converged) and not kind
     return LogisticFit(_terms(yv, xv, names, result, infinite, profile), len(yv),
                        int(yv.sum()), converged, bool(kind), tuple(notes),
@@ -370,12 +370,14 @@ def univariate_screen(y: Sequence[float], candidates: Mapping[str, Sequence[floa
                       threshold: float = 0.25) -> tuple[ScreenedTerm, ...]:
     """One univariate model per candidate; screened = Wald p < threshold (Table 4 footnote b).
 
-    A candidate with a single value among its complete cases gives no row (DEFINITIONS.md). An
-    infinite estimate (separation) has no Wald p and is not screened; its row says why."""
+    A candidate with a single value among its complete cases (or with a single outcome there)
+    gives no row (DEFINITIONS.md). An infinite estimate (separation) has no Wald p and is not
+    screened; its row's warnings say why."""
+    _frame(y, {})  # the outcome itself must be valid
     rows = []
     for name, values in candidates.items():
-        frame = _frame(y, {name: values})
-        if frame[name].nunique() < 2:
+        frame = _numeric({OUTCOME: y, name: values})
+        if frame[name].nunique() < 2 or frame[OUTCOME].nunique() < 2:
             continue
         fit = logistic_regression(frame[OUTCOME], {name: frame[name]}, epv_minimum=0)
         term = fit.terms[0]
@@ -473,6 +475,8 @@ def collinearity_check(X: Mapping[str, Sequence[float]], *, vif_threshold: float
     if not X:
         raise ValueError("no variables")
     frame = _numeric(X)
+    if frame.empty:
+        raise ValueError("no observation has every variable")
     names = tuple(X)
     design = np.column_stack([np.ones(len(frame)), frame[list(names)].to_numpy()])
     with np.errstate(divide="ignore", invalid="ignore"):

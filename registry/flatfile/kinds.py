@@ -13,6 +13,10 @@ from registry import choices
 from infections import choices as infection_choices
 
 
+# Whole-number columns are PositiveSmallIntegerFields: PostgreSQL refuses anything above this.
+SMALL_INT_MAX = 32767
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -20,7 +24,9 @@ class Column:
     required: bool = False
     codes: tuple[str, ...] = ()
     minimum: float | None = None  # numbers must be > minimum (strictly) when set
-    at_least: int | None = None  # integers must be >= at_least when set
+    at_least: int = 0  # whole numbers lie in at_least..at_most
+    at_most: int = SMALL_INT_MAX
+    max_length: int | None = None  # text: the model field's max_length (tests/registry check they agree)
 
 
 @dataclass(frozen=True)
@@ -43,20 +49,20 @@ def _codes(text_choices) -> tuple[str, ...]:
     return tuple(text_choices.values)
 
 
-PATIENT = Column("patient_id", "ref_patient", required=True)
+PATIENT = Column("patient_id", "ref_patient", required=True, max_length=64)
 
 STUDY = FileSpec("study.csv", None, (
-    Column("study_code", "text", required=True),
-    Column("title", "text", required=True),
+    Column("study_code", "text", required=True, max_length=64),
+    Column("title", "text", required=True, max_length=300),
     Column("population", "code", required=True, codes=_codes(choices.Population)),
     Column("index_treatment", "code", required=True, codes=_codes(choices.IndexTreatment)),
 ))
 SITES = FileSpec("sites.csv", None, (
-    Column("site_code", "text", required=True),
-    Column("name", "text", required=True),
+    Column("site_code", "text", required=True, max_length=32),
+    Column("name", "text", required=True, max_length=200),
 ))
 PATIENTS = FileSpec("patients.csv", "registry.Patient", (
-    Column("patient_id", "text", required=True),
+    Column("patient_id", "text", required=True, max_length=64),
     Column("site_code", "ref_site", required=True),
     Column("sex", "code", required=True, codes=_codes(choices.Sex)),
     Column("birth_date", "date", required=True),
@@ -66,15 +72,15 @@ PATIENTS = FileSpec("patients.csv", "registry.Patient", (
     Column("weight_kg", "float", minimum=0),
     Column("philadelphia_positive", "bool"),
     Column("disease_status", "code", codes=_codes(choices.DiseaseStatus)),
-    Column("prior_therapy_lines", "int", at_least=0),
+    Column("prior_therapy_lines", "int"),
     Column("prior_hsct", "bool"),
-    Column("prior_anti_cd20_doses", "int", at_least=0),
+    Column("prior_anti_cd20_doses", "int"),
     Column("multiple_myeloma", "bool"),
     Column("chronic_lymphocytic_leukemia", "bool"),
     Column("mdr_organism", "code", codes=_codes(choices.MDROrganism)),
     Column("high_risk_at_diagnosis", "bool"),
     Column("cns_disease_at_diagnosis", "bool"),
-    Column("treatment_protocol", "text"),
+    Column("treatment_protocol", "text", max_length=64),
     Column("last_followup_date", "date"),
     Column("death_date", "date"),
 ))
@@ -92,7 +98,7 @@ IVIG_DOSES = FileSpec("ivig_doses.csv", "registry.IVIGDose", (
     Column("setting", "code", required=True, codes=_codes(choices.DoseSetting)),
     Column("indication", "code", required=True, codes=_codes(choices.DoseIndication)),
     Column("reaction_grade", "grade"),
-    Column("reaction", "text"),
+    Column("reaction", "text", max_length=200),
 ), order_by=("given_on",))
 LABS = FileSpec("labs.csv", "registry.LabResult", (
     PATIENT,
@@ -109,7 +115,7 @@ INFECTIONS = FileSpec("infections.csv", "infections.Infection", (
     Column("onset_on", "date", required=True),
     Column("ctcae_grade", "grade"),
     Column("organism_class", "code", required=True, codes=_codes(infection_choices.OrganismClass)),
-    Column("organism", "text"),
+    Column("organism", "text", max_length=200),
     Column("site", "code", required=True, codes=_codes(infection_choices.InfectionSite)),
     *(Column(flag, "bool") for flag in _FLAGS),
 ), order_by=("onset_on",))
@@ -128,9 +134,9 @@ RESPONSES = FileSpec("responses.csv", "registry.ResponseAssessment", (
 FILES = (STUDY, SITES, PATIENTS, COURSES, IVIG_DOSES, LABS, INFECTIONS, HOSPITALIZATIONS, RESPONSES)
 EVENT_FILES = (COURSES, IVIG_DOSES, LABS, INFECTIONS, HOSPITALIZATIONS, RESPONSES)
 
-# Row rules within one record: (file, earlier date, later date, message).
+# Row rules within one record: (file, earlier date, later date, message). A patient's own dates
+# follow registry.rules.PATIENT_RULES, as in the services.
 ORDERED_DATES = (
-    (PATIENTS, "birth_date", "diagnosis_date", "diagnosis_date is before birth_date"),
     (COURSES, "start_date", "end_date", "end_date is before start_date"),
     (HOSPITALIZATIONS, "admitted_on", "discharged_on", "discharged_on is before admitted_on"),
 )

@@ -5,6 +5,7 @@ vectorised over whole columns so that millions of lab rows validate in seconds.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -16,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from registry.errors import RegistryError
-from registry.rules import DATE_RULES, event_date_error_masks
+from registry.rules import event_date_error_masks, patient_date_error_masks
 
 from .kinds import EVENT_FILES, FILES, ORDERED_DATES, PATIENTS, SITES, STUDY, Column, FileSpec
+from .records import has_padded_cells, record_shapes
 
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LAB_VALUE_SHAPE = r"^<?\s*\d+(\.\d+)?$"
@@ -37,7 +39,8 @@ class Problem:
 
 class FolderInvalid(RegistryError):
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+        # A row that breaks one rule twice (say, against a duplicated patient) is reported once.
+        self.problems = sorted(set(problems))
         super().__init__(f"The study folder has {len(self.problems)} problem(s); nothing was imported.")
 
 
@@ -79,28 +82,52 @@ def _read_file(path: Path, spec: FileSpec, problems: list[Problem], hashes: dict
         return None
     data = path.read_bytes()
     hashes[name] = hashlib.sha256(data).hexdigest()
+    body = data.removeprefix(codecs.BOM_UTF8)
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        problems.append(Problem(name, line, "-", f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"))
+        line = body.count(b"\n", 0, error.start) + 1
+        problems.append(Problem(name, line, "-", f"not UTF-8 text (byte 0x{body[error.start]:02x}); save the file as UTF-8"))
         return None
-    if not text.strip():
+    if not text or text.isspace():
         problems.append(Problem(name, 1, "-", "file is empty; it needs at least the header row"))
         return None
-    header = next(csv.reader(io.StringIO(text.splitlines()[0])))
-    if not _header_ok(name, [h.strip() for h in header], spec, problems):
+    header = [h.strip() for h in next(csv.reader([text.partition("\n")[0]]), [])]
+    if not _header_ok(name, header, spec, problems):
         return None
+    lines = _record_lines(name, body, text, len(header), problems)
+    if lines is None:
+        return None
+    return _parse(name, text, lines, has_padded_cells(body), problems)
+
+
+def _record_lines(name: str, body: bytes, text: str, width: int, problems: list[Problem]) -> np.ndarray | None:
+    """The line of every record, or None (with a problem per line) when a row has the wrong number of fields."""
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skipinitialspace=False)
+        lines, fields = record_shapes(body, text)
+    except csv.Error as error:
+        problems.append(Problem(name, error.line, "-", "a quoted cell is never closed"))
+        return None
+    wrong = fields != width
+    for line, count in zip(lines[wrong], fields[wrong]):
+        problems.append(Problem(name, int(line), "-", f"row has {count} field{'s' if count != 1 else ''}; the header has {width}"))
+    return None if wrong.any() else lines
+
+
+def _parse(name: str, text: str, lines: np.ndarray, padded: bool, problems: list[Problem]) -> pd.DataFrame | None:
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, index_col=False)
     except pd.errors.ParserError as error:
-        match = re.search(r"line (\d+)", str(error))
-        problems.append(Problem(name, int(match.group(1)) if match else 0, "-", f"malformed CSV: {error}"))
+        problems.append(Problem(name, 0, "-", f"malformed CSV: {str(error).strip()}"))
+        return None
+    if len(frame) != len(lines):
+        # The csv module and pandas read the quoting differently; rather refuse than misnumber lines.
+        problems.append(Problem(name, 0, "-", "malformed CSV: quoted cells could not be read unambiguously"))
         return None
     frame.columns = [c.strip() for c in frame.columns]
-    frame = frame.apply(lambda column: column.str.strip())
-    frame["line"] = np.arange(2, len(frame) + 2)
+    if padded:
+        frame = frame.apply(lambda column: column.str.strip())
+    frame["line"] = lines
     return frame
 
 
@@ -171,7 +198,8 @@ def _add(problems, name, frame, mask, column_name, reason) -> None:
 
 
 def _text(values, column, known):
-    return values.fillna(""), pd.Series(False, index=values.index), None
+    too_long = values.str.len() > column.max_length if column.max_length else pd.Series(False, index=values.index)
+    return values.fillna(""), too_long.fillna(False), lambda v: f"is longer than {column.max_length} characters"
 
 
 def _code(values, column, known):
@@ -193,9 +221,8 @@ def _bool(values, column, known):
 
 def _int(values, column, known):
     numbers = pd.to_numeric(values.where(values.fillna("").str.fullmatch(r"-?\d+")), errors="coerce")
-    low = column.at_least if column.at_least is not None else -np.inf
-    bad = values.notna() & (numbers.isna() | (numbers < low))
-    return numbers.astype("Int64"), bad, lambda v: f"'{v}' is not a whole number of at least {column.at_least}"
+    bad = values.notna() & ~numbers.between(column.at_least, column.at_most)
+    return numbers.astype("Int64"), bad, lambda v: f"'{v}' is not a whole number from {column.at_least} to {column.at_most}"
 
 
 def _float(values, column, known):
@@ -257,11 +284,9 @@ def _add_typed(problems, name, frame, mask, column, message) -> None:
 
 
 def _check_patient_dates(patients: pd.DataFrame, problems: list[Problem]) -> None:
-    for field_name in ("last_followup_date", "death_date"):
-        for rule in DATE_RULES[:2]:
-            broken = patients[field_name].notna() & (patients[field_name] < patients[rule.bound])
-            _add_typed(problems, PATIENTS.file_name, patients, broken, field_name,
-                       f"is before {rule.bound.replace('_', ' ')}")
+    for field_name, mask, messages in patient_date_error_masks(patients):
+        for line, message in zip(patients.loc[mask, "line"], messages):
+            problems.append(Problem(PATIENTS.file_name, int(line), field_name, message))
 
 
 def _check_event_dates(frames: dict[str, pd.DataFrame], problems: list[Problem]) -> None:

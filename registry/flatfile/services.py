@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from registry import access
 from registry.errors import RegistryError
@@ -16,6 +16,10 @@ from .writer import export_study
 
 class StudyExists(RegistryError):
     code = "study_exists"
+
+
+class ImportRefused(RegistryError):
+    code = "import_refused"
 
 
 def study_import_check(*, user, folder: Path) -> ParsedStudy:
@@ -35,16 +39,22 @@ def study_import(*, user, folder: Path, replace: bool = False) -> ImportBatch:
     """
     parsed = study_import_check(user=user, folder=folder)
     code = parsed.study["study_code"]
-    with transaction.atomic():
-        study = Study.objects.select_for_update().filter(code=code).first()
-        if study is not None and not replace:
-            raise StudyExists(
-                f"Study {code} is already in the registry; nothing was imported. "
-                "Use --replace to replace its records (the old ones stay in the audit history)."
-            )
-        if study is not None:
-            remove_study_records(study, user=user, reason=f"replaced by a new import of {code}")
-        return load_study(parsed, user=user, study=study)
+    try:
+        with transaction.atomic():
+            study = Study.objects.select_for_update().filter(code=code).first()
+            if study is not None and not replace:
+                raise StudyExists(
+                    f"Study {code} is already in the registry; nothing was imported. "
+                    "Use --replace to replace its records (the old ones stay in the audit history)."
+                )
+            if study is not None:
+                _check_may_replace(user, study)
+                remove_study_records(study, user=user, reason=f"replaced by a new import of {code}")
+            return load_study(parsed, user=user, study=study)
+    except (DataError, IntegrityError) as error:
+        # The reader checks every rule first; this is the database's last word (say, the same new
+        # study imported twice at once), reported like any other refusal rather than as a crash.
+        raise ImportRefused(f"The database refused the folder; nothing was imported. ({error})") from error
 
 
 def study_export(*, user, study: Study, folder: Path) -> dict[str, int]:
@@ -60,4 +70,15 @@ def _check_may_import(user, parsed: ParsedStudy) -> None:
     if missing:
         raise access.AccessDenied(
             f"You cannot enter data at site(s) {', '.join(missing)}; ask a site admin for access."
+        )
+
+
+def _check_may_replace(user, study: Study) -> None:
+    """Replacing removes every patient of the study, so the user must enter data at all its sites."""
+    if user is None or user.is_superuser:
+        return
+    sites = set(study.patients.values_list("site_id", flat=True))
+    if not sites <= access.site_ids_where(user, access.ENTERS_DATA):
+        raise access.AccessDenied(
+            f"Study {study.code} has patients at sites where you cannot enter data; it was not replaced."
         )

@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 
 from ._adult_labs import adult_labs
-from ._common import CUTOFF, Chart, Infection, Pick, day_of, logistic, number, poisson_days
+from ._common import CUTOFF, Chart, Infection, Pick, between, day_of, logistic, number, poisson_days
 from ._organisms import ADULT_ORGANISMS, ADULT_SITES, REACTION
 
 INDEX_FIRST, INDEX_LAST = day_of(2015, 7, 1), day_of(2024, 6, 30)
 PRACTICE_CHANGE = day_of(2018, 1, 1)  # paper, Methods: IVIG before each cycle from 2018
-LIMITS = {"IGG": "700", "IGA": "70", "IGM": "40"}  # DEFINITIONS.md: adult thresholds
 
 STATUS = Pick({"MRD_POSITIVE": .62, "RELAPSED_REFRACTORY": .25, "CONSOLIDATION_MAINTENANCE": .13})
 RESPONSE_RATE = {"MRD_POSITIVE": .8, "RELAPSED_REFRACTORY": .75, "CONSOLIDATION_MAINTENANCE": .92}
@@ -35,14 +34,16 @@ ANTIVIRAL_TARGETS = frozenset({"Influenza A", "Influenza B", "Cytomegalovirus", 
 
 def adult_chart(rng, site) -> Chart:
     status = STATUS(rng)
-    index = rng.randint(INDEX_FIRST, INDEX_LAST)
+    index = between(rng, INDEX_FIRST, INDEX_LAST)
     sex = "M" if rng.random() < .52 else "F"
     age_days = int(min(85.0, max(18.0, rng.gauss(52, 15))) * 365.25) + rng.randrange(365)
     years_ill = {"MRD_POSITIVE": 0.7, "RELAPSED_REFRACTORY": 2.0, "CONSOLIDATION_MAINTENANCE": 0.6}[status]
     since_diagnosis = min(int(120 + 365 * rng.expovariate(1 / years_ill)), 4000, age_days - 400)
     ph = rng.random() < .3
-    chart = Chart(site.code, sex, index - age_days, index - since_diagnosis, _details(rng, sex, status, ph),
-                  last_followup=index)
+    cd20 = rng.random()
+    anti_cd20 = "" if cd20 < .03 else ("0" if cd20 < .58 else str(between(rng, 1, 8)))  # paper: 43% had some
+    chart = Chart(site.code, sex, index - age_days, index - since_diagnosis,
+                  _details(rng, sex, status, ph, anti_cd20), last_followup=index)
     responded = rng.random() < RESPONSE_RATE[status]
     cycles = _blinatumomab(rng, chart, index, responded)
     last_end = cycles[-1][1]
@@ -52,7 +53,7 @@ def adult_chart(rng, site) -> Chart:
         chart.admit(cycles[1][0], cycles[1][0] + 2, "TREATMENT")
     _responses(rng, chart, status, ph, responded, cycles)
     next_line, hsct, other = _next_line(rng, chart, status, responded, last_end)
-    chart.last_followup = min(last_end + rng.randint(60, 720), CUTOFF)
+    chart.last_followup = min(last_end + between(rng, 60, 720), CUTOFF)
     dies = rng.random() < (.08 if responded else .3) + (.12 if status == "RELAPSED_REFRACTORY" else 0)
     if dies:
         chart.death = chart.last_followup
@@ -60,16 +61,15 @@ def adult_chart(rng, site) -> Chart:
     doses = _ivig(rng, chart, site, index, cycles, window_end, next_line, hsct)
     _infections(rng, chart, status, index, last_end, hsct)
     chart.settle_infection_death(rng)
-    adult_labs(rng, chart, site, index, cycles, hsct, other, doses)
+    adult_labs(rng, chart, site, index, cycles, hsct, other, doses, anti_cd20 not in ("", "0"))
     return chart
 
 
-def _details(rng, sex: str, status: str, ph: bool) -> tuple:
+def _details(rng, sex: str, status: str, ph: bool, anti_cd20: str) -> tuple:
     height = rng.gauss(176, 7.5) if sex == "M" else rng.gauss(162, 7)
     weight = min(45.0, max(16.5, rng.gauss(26.5, 4.8))) * (height / 100) ** 2
     relapsed = status == "RELAPSED_REFRACTORY"
     lines = 1 + min(4, int(rng.expovariate(1 / (1.2 if relapsed else .5))))
-    cd20 = rng.random()
     return (
         RACE(rng),
         "" if rng.random() < .03 else str(round(height)),
@@ -78,7 +78,7 @@ def _details(rng, sex: str, status: str, ph: bool) -> tuple:
         status,
         str(lines),
         "yes" if rng.random() < (.25 if relapsed else .1) else "no",
-        "" if cd20 < .03 else ("0" if cd20 < .58 else str(rng.randint(1, 8))),
+        anti_cd20,
         "yes" if rng.random() < .02 else "no",
         "yes" if rng.random() < .01 else "no",
         MDR(rng),
@@ -92,7 +92,7 @@ def _blinatumomab(rng, chart: Chart, index: int, responded: bool) -> list[tuple[
     cycles, start = [], index
     for number_ in range(1, count + 1):
         stopped = rng.random() < .05
-        end = start + (rng.randint(6, 26) if stopped else 27)
+        end = start + (between(rng, 6, 26) if stopped else 27)
         cycles.append((start, end))
         chart.courses.append(("BLINATUMOMAB", start, end, number_))
         if stopped:
@@ -103,7 +103,7 @@ def _blinatumomab(rng, chart: Chart, index: int, responded: bool) -> list[tuple[
 
 def _responses(rng, chart: Chart, status: str, ph: bool, responded: bool, cycles) -> None:
     """First assessment after cycle 1 (paper, Table 4: median about 5 weeks), then a few repeats."""
-    day = cycles[0][1] + rng.randint(1, 20)
+    day = cycles[0][1] + between(rng, 1, 20)
     if status == "RELAPSED_REFRACTORY":
         best = "COMPLETE_RESPONSE" if rng.random() < .6 else "COMPLETE_RESPONSE_MRD_POSITIVE"
     else:
@@ -114,10 +114,10 @@ def _responses(rng, chart: Chart, status: str, ph: bool, responded: bool, cycles
         return
     if len(cycles) > 1 and rng.random() < .15:
         chart.responses.append((day, "NO_RESPONSE"))
-        day = cycles[1][1] + rng.randint(1, 20)
+        day = cycles[1][1] + between(rng, 1, 20)
     chart.responses.append((day, best))
     for _ in range(rng.choice((0, 1, 1, 2))):
-        day += rng.randint(50, 70)
+        day += between(rng, 50, 70)
         chart.responses.append((day, "MRD_NEGATIVE" if best != "COMPLETE_RESPONSE" else best))
 
 
@@ -130,13 +130,13 @@ def _next_line(rng, chart: Chart, status: str, responded: bool, last_end: int):
     if r < p_hsct:
         hsct = last_end + 14 + int(rng.expovariate(1 / 50))
         chart.courses.append(("HSCT", hsct, hsct, None))
-        chart.admit(hsct - 8, hsct + rng.randint(18, 35), "TREATMENT")
+        chart.admit(hsct - 8, hsct + between(rng, 18, 35), "TREATMENT")
         if rng.random() < .12:  # relapse after transplant
-            start = hsct + rng.randint(90, 600)
-            other = (start, start + rng.randint(60, 180))
+            start = hsct + between(rng, 90, 600)
+            other = (start, start + between(rng, 60, 180))
     elif r < p_hsct + (.06 if responded else .55):
         start = last_end + 14 + int(rng.expovariate(1 / 90))
-        other = (start, start + rng.randint(60, 180))
+        other = (start, start + between(rng, 60, 180))
     if other is not None:
         chart.courses.append(("OTHER_THERAPY", other[0], other[1], None))
     starts = [day for day in (hsct, other[0] if other else None) if day is not None]
@@ -160,7 +160,7 @@ def _dose(rng, chart: Chart, day: int, setting: str, indication: str, doses: lis
 
 def _ivig(rng, chart: Chart, site, index: int, cycles, window_end: int, next_line, hsct) -> list:
     doses: list = []
-    p = .35 if index < PRACTICE_CHANGE else .85
+    p = .4 if index < PRACTICE_CHANGE else .88
     if rng.random() < logistic(math.log(p / (1 - p)) + site.ivig_log_odds):
         _pre_cycle_doses(rng, chart, cycles, window_end, doses)
     else:
@@ -179,26 +179,26 @@ def _pre_cycle_doses(rng, chart: Chart, cycles, window_end: int, doses: list) ->
             _dose(rng, chart, start - LEAD_DAYS(rng), setting, "PRE_EMPTIVE" if rng.random() < .92 else "LOW_IGG",
                   doses)
             if extra_mid_cycle and end - start > 20:
-                _dose(rng, chart, start + rng.randint(14, 20), "CLINIC", "LOW_IGG", doses)
+                _dose(rng, chart, start + between(rng, 14, 20), "CLINIC", "LOW_IGG", doses)
     if rng.random() < .1:  # monthly repletion after the last cycle, up to the next line of therapy
-        day = cycles[-1][1] + rng.randint(14, 30)
-        for _ in range(rng.randint(1, 6)):
+        day = cycles[-1][1] + between(rng, 14, 30)
+        for _ in range(between(rng, 1, 6)):
             if day > window_end:
                 break
             _dose(rng, chart, day, SETTING(rng), "LOW_IGG", doses)
-            day += rng.randint(28, 35)
+            day += between(rng, 28, 35)
 
 
 def _control_doses(rng, chart: Chart, index: int, next_line, hsct, doses: list) -> None:
     """IVIG outside the exposure window: a month before it, after transplant, or on the day the next
     line starts (DEFINITIONS.md counts that day as outside)."""
     if rng.random() < .04:
-        _dose(rng, chart, index - rng.randint(31, 75), "CLINIC", "LOW_IGG", doses)
+        _dose(rng, chart, index - between(rng, 31, 75), "CLINIC", "LOW_IGG", doses)
     if hsct is not None and rng.random() < .1:
-        day = hsct + rng.randint(30, 90)
-        for _ in range(rng.randint(1, 4)):
+        day = hsct + between(rng, 30, 90)
+        for _ in range(between(rng, 1, 4)):
             _dose(rng, chart, day, "CLINIC", "LOW_IGG", doses)
-            day += rng.randint(28, 35)
+            day += between(rng, 28, 35)
     elif next_line is not None and rng.random() < .02:
         _dose(rng, chart, next_line, "INPATIENT", "OTHER", doses)
 
@@ -213,7 +213,7 @@ def _infections(rng, chart: Chart, status: str, index: int, last_end: int, hsct)
     for day in days:
         _add_infection(rng, chart, day, before_index=False)
     if rng.random() < .1:
-        _add_infection(rng, chart, index - rng.randint(1, 60), before_index=True)
+        _add_infection(rng, chart, index - between(rng, 1, 60), before_index=True)
 
 
 def _add_infection(rng, chart: Chart, day: int, before_index: bool) -> None:
@@ -239,6 +239,6 @@ def _add_infection(rng, chart: Chart, day: int, before_index: bool) -> None:
         rng.random() < {3: .05, 4: .35, 5: .75}.get(grade, 0.0),
     ))
     if grade >= 3 and not outpatient:
-        stay = {3: rng.randint(3, 10), 4: rng.randint(7, 25)}.get(grade, 30)
+        stay = {3: between(rng, 3, 10), 4: between(rng, 7, 25)}.get(grade, 30)
         chart.admit(day, day + stay, "FEBRILE_NEUTROPENIA" if fn else "INFECTION")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ._common import Chart, lab_value
+from ._common import Chart, between, lab_value
 
 HALF_LIFE_DAYS = {"IGG": 21.0, "IGA": 6.0, "IGM": 5.0}
 IVIG_RISE_PER_MG_KG = 1.4  # mg/dL of IgG just after the infusion, per mg/kg given
@@ -44,11 +44,10 @@ class AdultImmunoglobulins:
         return level
 
 
-def adult_labs(rng, chart: Chart, site, index: int, cycles, hsct, other, doses: list) -> None:
+def adult_labs(rng, chart: Chart, site, index: int, cycles, hsct, other, doses: list, anti_cd20: bool) -> None:
     last = chart.death if chart.death is not None else chart.last_followup
     last_end = cycles[-1][1]
-    recovery = (hsct + 200) if hsct is not None else last_end + rng.randint(90, 240)
-    anti_cd20 = chart.details[7] not in ("", "0")
+    recovery = (hsct + 200) if hsct is not None else last_end + between(rng, 90, 240)
     ig = AdultImmunoglobulins(rng, index, recovery, sorted(doses), anti_cd20)
     panels, anc_days = _schedule(rng, site, index, cycles, hsct, last)
     for day, full in panels:
@@ -63,24 +62,24 @@ def adult_labs(rng, chart: Chart, site, index: int, cycles, hsct, other, doses: 
 
 def _schedule(rng, site, index: int, cycles, hsct, last: int):
     """Immunoglobulin panels (day, with IgA/IgM) and ANC days: a baseline within the 90 days before
-    blinatumomab, weekly counts and a mid-cycle panel on therapy, then every 4-8 weeks in the year of
-    follow-up (DEFINITIONS.md) and every 2-4 months after it."""
+    blinatumomab, weekly counts and a mid-cycle panel on therapy, then every 3-7 weeks in the year of
+    follow-up (DEFINITIONS.md) and every 1.5-3 months after it."""
     panels, anc_days = [], []
     if rng.random() < .92:
-        panels.append((index - rng.randint(0, 45), True))
+        panels.append((index - between(rng, 0, 45), True))
     if rng.random() < .2:
-        panels.append((index - rng.randint(60, 120), True))
+        panels.append((index - between(rng, 60, 120), True))
     for start, end in cycles:
         anc_days += [start + offset for offset in (0, 7, 14, 21) if start + offset <= end and rng.random() < .85]
         if end - start >= 14 and rng.random() < .9:
-            panels.append((start + 14 + rng.randint(-2, 2), rng.random() < .75))
+            panels.append((start + 14 + between(rng, -2, 2), rng.random() < .75))
     follow_end = cycles[-1][1] + 365
-    stretch = 1 / min(2.0, max(.5, site.lab_frequency))
-    day = cycles[-1][1] + rng.randint(14, 35)
+    stretch = 1 / min(1.4, max(.7, site.lab_frequency))
+    day = cycles[-1][1] + between(rng, 14, 35)
     while day <= last:
         panels.append((day, rng.random() < .7))
         anc_days.append(day + rng.choice((0, 0, 0, 1, 2)))
-        day += int(rng.randint(28, 56) * stretch) if day <= follow_end else rng.randint(60, 120)
+        day += int(between(rng, 21, 49) * stretch) if day <= follow_end else between(rng, 45, 100)
     if hsct is not None:
         anc_days += [hsct + offset for offset in (3, 7, 14, 21, 28) if rng.random() < .9]
     return panels, anc_days
@@ -107,8 +106,8 @@ def _neutrophil_factor(rng, day: int, cycles, hsct, other) -> float:
     if hsct is not None and hsct < day <= hsct + 35:
         return rng.uniform(.2, 1.0)
     if other is not None and other[0] <= day <= other[1]:
-        return rng.lognormvariate(math.log(.3), 1.0)
+        return .3 * math.exp(rng.gauss())
     for start, end in cycles:
         if start <= day <= end:
-            return rng.lognormvariate(math.log(.8), .6)
-    return rng.lognormvariate(0.0, .45)
+            return .8 * math.exp(.6 * rng.gauss())
+    return math.exp(.45 * rng.gauss())

@@ -34,7 +34,7 @@ HEADERS = {
     "hospitalizations.csv": ("patient_id", "admitted_on", "discharged_on", "reason"),
     "responses.csv": ("patient_id", "assessed_on", "response"),
 }
-EVENT_FILES = tuple(HEADERS)[2:]
+PATIENT_FILES = tuple(HEADERS)[2:]  # patients.csv and the files of their records
 
 # Nothing is dated after the data cut-off: the records describe a finished chart review.
 CUTOFF = date(2025, 6, 30).toordinal()
@@ -42,8 +42,6 @@ _FIRST_DAY = date(1900, 1, 1).toordinal()
 _DATES = tuple(date.fromordinal(day).isoformat() for day in range(_FIRST_DAY, CUTOFF + 1))
 _UNIT = {"IGG": "mg/dL", "IGA": "mg/dL", "IGM": "mg/dL", "ANC": "cells/uL"}
 _YES_NO = ("no", "yes")
-
-LN2 = math.log(2.0)
 
 
 def day_of(year: int, month: int, day: int) -> int:
@@ -96,9 +94,15 @@ def poisson_days(rng, start: int, end: int, per_year: float) -> list[int]:
     rate, t = per_year / 365.25, float(start)
     while True:
         t += rng.expovariate(rate)
-        if t > end + 1:
+        if t >= end + 1:
             return days
-        days.append(int(t) if int(t) <= end else end)
+        days.append(int(t))
+
+
+def between(rng, low: int, high: int) -> int:
+    """A whole number from low to high, both included: `randint` without its argument checks, which
+    cost more than the draw at millions of calls."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 def logistic(x: float) -> float:
@@ -183,7 +187,7 @@ class Rows:
     life (diagnosis .. death or last follow-up), which is how FORMAT.md's date rules are kept."""
 
     def __init__(self):
-        self.lines = {name: [] for name in EVENT_FILES}
+        self.lines = {name: [] for name in PATIENT_FILES}
 
     def write_chart(self, patient_id: str, chart: Chart) -> None:
         first = chart.diagnosis

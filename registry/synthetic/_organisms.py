@@ -64,7 +64,8 @@ CHILD_OUTPATIENT_DOCUMENTED = Pick({("UPPER_RESPIRATORY", "Streptococcus pyogene
                                     ("URINARY", _E_COLI): .4, ("SKIN_SOFT_TISSUE", _MSSA): .15})
 CHILD_OUTPATIENT_CLINICAL_SITE = Pick({"UPPER_RESPIRATORY": .25, "URINARY": .1, "SKIN_SOFT_TISSUE": .3,
                                        "OTHER": .35})
-CHILD_VIRUSES = Pick({("UPPER_RESPIRATORY", "Rhinovirus"): .55, ("UPPER_RESPIRATORY", "Respiratory syncytial virus"): .1,
-                      ("UPPER_RESPIRATORY", "Influenza A"): .1, ("UPPER_RESPIRATORY", "Influenza B"): .05,
-                      ("UPPER_RESPIRATORY", "Parainfluenza"): .05, ("UPPER_RESPIRATORY", "Adenovirus"): .05,
-                      ("GASTROINTESTINAL", "Norovirus"): .05, ("SKIN_SOFT_TISSUE", "Varicella zoster virus"): .05})
+CHILD_VIRUSES = Pick({
+    ("UPPER_RESPIRATORY", "Rhinovirus"): .55, ("UPPER_RESPIRATORY", "Respiratory syncytial virus"): .1,
+    ("UPPER_RESPIRATORY", "Influenza A"): .1, ("UPPER_RESPIRATORY", "Influenza B"): .05,
+    ("UPPER_RESPIRATORY", "Parainfluenza"): .05, ("UPPER_RESPIRATORY", "Adenovirus"): .05,
+    ("GASTROINTESTINAL", "Norovirus"): .05, ("SKIN_SOFT_TISSUE", "Varicella zoster virus"): .05})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._common import CUTOFF, Chart, Infection, Pick, day_of, logistic, number, poisson_days
+from ._common import CUTOFF, Chart, Infection, Pick, between, day_of, logistic, number, poisson_days
 from ._organisms import (CHILD_BACTEREMIA, CHILD_FUNGEMIA, CHILD_OUTPATIENT_CLINICAL_SITE,
                          CHILD_OUTPATIENT_DOCUMENTED, CHILD_VIRUSES, REACTION)
 from ._pediatric_labs import pediatric_labs
@@ -42,11 +42,10 @@ class Therapy:
     maintenance_end: int
     ddi: bool
     phases: list = field(default_factory=list)  # (kind, start, end) for the blood counts
-    relapse: int | None = None
 
 
 def pediatric_chart(rng, site) -> Chart:
-    diagnosis = rng.randint(DIAGNOSIS_FIRST, DIAGNOSIS_LAST)
+    diagnosis = between(rng, DIAGNOSIS_FIRST, DIAGNOSIS_LAST)
     age = _age_at_diagnosis(rng)
     sex = "M" if rng.random() < .53 else "F"
     t_cell = rng.random() < .1
@@ -58,7 +57,8 @@ def pediatric_chart(rng, site) -> Chart:
     _follow_up(rng, chart, therapy)
     frailty = rng.gammavariate(2.0, .5) * (1.25 if high_risk else 1.0)
     before = frailty * (1.3 if therapy.ddi else 1.0)
-    blood_before = _infections(rng, chart, diagnosis, therapy.index - 1, before, RATES_BEFORE)
+    # Every child reaches maintenance (the study's inclusion rule), so none dies of infection before it.
+    blood_before = _infections(rng, chart, diagnosis, therapy.index - 1, before, RATES_BEFORE, worst_grade=4)
     _infections(rng, chart, therapy.index, therapy.maintenance_end, frailty, RATES_DURING)
     _infections(rng, chart, therapy.maintenance_end + 1, chart.last_followup, frailty, RATES_AFTER)
     chart.settle_infection_death(rng)
@@ -99,11 +99,11 @@ def _details(rng, diagnosis: int, high_risk: bool, cns: bool, t_cell: bool) -> t
 
 
 def _delay(rng) -> int:
-    return 1 + int(rng.expovariate(1 / 9))
+    return 1 + int(rng.expovariate(1 / 12))
 
 
 def _front_line(rng, chart: Chart, sex: str, high_risk: bool, cns: bool, t_cell: bool) -> Therapy:
-    therapy = Therapy(induction=chart.diagnosis + rng.randint(1, 5), index=0, maintenance_end=0, ddi=False)
+    therapy = Therapy(induction=chart.diagnosis + between(rng, 1, 5), index=0, maintenance_end=0, ddi=False)
 
     def course(kind: str, start: int, days: int) -> int:
         chart.courses.append((kind, start, start + days, None))
@@ -122,41 +122,42 @@ def _front_line(rng, chart: Chart, sex: str, high_risk: bool, cns: bool, t_cell:
     start = end + _delay(rng)
     end = course("DELAYED_INTENSIFICATION", start, 56)
     if cns or (t_cell and rng.random() < .5) or (high_risk and rng.random() < .04):
-        course("CRANIAL_IRRADIATION", start + rng.randint(5, 14), 11)
+        course("CRANIAL_IRRADIATION", start + between(rng, 5, 14), 11)
     therapy.ddi = rng.random() < (.16 if high_risk else .02)
     if therapy.ddi:
         end = course("DOUBLE_DELAYED_INTENSIFICATION", end + _delay(rng) + 56 + _delay(rng), 56)
     therapy.index = end + _delay(rng)
     years = 2 if sex == "F" else 3
-    therapy.maintenance_end = max(therapy.index + 200, interim + 365 * years + rng.randint(-20, 20))
+    therapy.maintenance_end = max(therapy.index + 200, interim + 365 * years + between(rng, -20, 20))
     return therapy
 
 
 def _follow_up(rng, chart: Chart, therapy: Therapy) -> None:
     """Maintenance to its end (or relapse, then salvage therapy); last visit within months of it."""
     if rng.random() < .05:
-        relapse = therapy.index + rng.randint(200, max(201, therapy.maintenance_end - therapy.index - 1))
-        therapy.relapse, therapy.maintenance_end = relapse, relapse
-        salvage = relapse + rng.randint(3, 14)
-        chart.courses.append(("OTHER_THERAPY", salvage, salvage + rng.randint(90, 200), None))
+        relapse = therapy.index + between(rng, 200, max(201, therapy.maintenance_end - therapy.index - 1))
+        therapy.maintenance_end = relapse
+        salvage = relapse + between(rng, 3, 14)
+        chart.courses.append(("OTHER_THERAPY", salvage, salvage + between(rng, 90, 200), None))
         therapy.phases.append(("OTHER_THERAPY", salvage, salvage + 200))
         if rng.random() < .5:
-            hsct = relapse + rng.randint(100, 180)
+            hsct = relapse + between(rng, 100, 180)
             chart.courses.append(("HSCT", hsct, hsct, None))
-        chart.last_followup = min(relapse + rng.randint(150, 900), CUTOFF)
+        chart.last_followup = min(relapse + between(rng, 150, 900), CUTOFF)
         if rng.random() < .35:
             chart.death = chart.last_followup
     else:
-        chart.last_followup = min(therapy.maintenance_end + rng.randint(0, 180), CUTOFF)
+        chart.last_followup = min(therapy.maintenance_end + between(rng, 0, 180), CUTOFF)
     chart.courses.append(("MAINTENANCE", therapy.index, therapy.maintenance_end, None))
 
 
-def _infections(rng, chart: Chart, start: int, end: int, frailty: float, rates: dict) -> int:
+def _infections(rng, chart: Chart, start: int, end: int, frailty: float, rates: dict, worst_grade: int = 5) -> int:
     """Adds the period's infections (and their admissions); returns its bacteremias and fungemias."""
     blood = 0
     for kind, rate in rates.items():
         for day in poisson_days(rng, start, end, rate * frailty):
             infection = _INFECTION_MAKERS[kind](rng, day)
+            infection.grade = min(infection.grade, worst_grade)
             chart.infections.append(infection)
             blood += infection.bacteremia_or_fungemia
             if not infection.treated_outpatient:
@@ -219,7 +220,7 @@ def _infection_dose_before(rng, chart: Chart, therapy: Therapy, doses: list) -> 
     """A single inpatient dose for a bloodstream infection before maintenance (outside the window)."""
     for infection in chart.infections:
         if infection.bacteremia_or_fungemia and infection.onset < therapy.index - 5 and rng.random() < .08:
-            _dose(rng, chart, infection.onset + rng.randint(1, 4), "INPATIENT", "INFECTION", doses)
+            _dose(rng, chart, infection.onset + between(rng, 1, 4), "INPATIENT", "INFECTION", doses)
             return
 
 
@@ -228,16 +229,18 @@ def _maintenance_ivig(rng, chart: Chart, therapy: Therapy, blood_before: int, do
     dose suffices, or the family declines (paper: 10.5 doses on average, 1 to 31)."""
     indication = "PRE_EMPTIVE" if blood_before and rng.random() < .4 else INDICATION(rng)
     last = min(therapy.maintenance_end, chart.last_followup)
-    start = therapy.index + rng.randint(7, max(8, int(.7 * (last - therapy.index))))
+    if last <= therapy.index:  # died before maintenance
+        return
+    start = therapy.index + between(rng, 7, max(8, int(.5 * (last - therapy.index))))
     if indication == "INFECTION":
         serious = [i.onset for i in chart.infections if i.grade >= 3 and therapy.index <= i.onset < last - 21]
         if serious:
-            start = rng.choice(serious) + rng.randint(3, 21)
-    count = 1 if indication == "VIRAL_EXPOSURE" or rng.random() < .1 else 1 + int(rng.expovariate(1 / 10.5))
+            start = rng.choice(serious) + between(rng, 3, 21)
+    count = 1 if indication == "VIRAL_EXPOSURE" or rng.random() < .08 else 2 + int(rng.expovariate(1 / 16))
     later = indication if indication != "INFECTION" else ("PRE_EMPTIVE" if rng.random() < .5 else "LOW_IGG")
     day = min(start, last)
     for number_ in range(min(count, 36)):
         if day > last:
             break
         _dose(rng, chart, day, SETTING(rng), indication if number_ == 0 else later, doses)
-        day += 28 + rng.randint(-2, 3)
+        day += 28 + between(rng, -2, 3)

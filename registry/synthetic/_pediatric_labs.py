@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect
 
-from ._common import Chart, lab_value
+from ._common import Chart, between, lab_value
 
 IVIG_RISE_PER_MG_KG = 1.5  # mg/dL of IgG just after the infusion, per mg/kg given
 IVIG_HALF_LIFE_DAYS = 24.0
@@ -78,7 +78,7 @@ def pediatric_labs(rng, chart: Chart, site, therapy, low_igg: float, doses: list
     for day, full in _igg_days(rng, site, therapy, chart.diagnosis, doses, last):
         _igg_panel(rng, chart, site, ig, day, full)
     for day in _count_days(rng, therapy, last):
-        value = rng.lognormvariate(math.log(_anc_median(therapy, day)), .55)
+        value = _anc_median(therapy, day) * math.exp(.55 * rng.gauss())
         chart.labs.append((day, "ANC", str(max(10, round(value))), ""))
 
 
@@ -87,21 +87,21 @@ def _igg_days(rng, site, therapy, diagnosis: int, doses: list, last: int) -> lis
     before most IVIG starts and some repeat troughs before later doses."""
     days = []
     if rng.random() < .35:
-        days.append((diagnosis + rng.randint(0, 3), True))
+        days.append((diagnosis + between(rng, 0, 3), True))
     if rng.random() < .1:
-        days.append((rng.randint(diagnosis + 30, therapy.index), False))
+        days.append((between(rng, diagnosis + 30, therapy.index), False))
     frequency = site.lab_frequency
-    day = therapy.index + rng.randint(20, 120)
+    day = therapy.index + between(rng, 20, 120)
     while day <= min(last, therapy.maintenance_end):
         if rng.random() < .5:
             days.append((day, rng.random() < .15))
-        day += max(14, int(rng.randint(60, 150) / frequency))
+        day += max(14, int(between(rng, 60, 150) / frequency))
     in_maintenance = [d for d, _ in sorted(doses) if therapy.index <= d <= therapy.maintenance_end]
     if in_maintenance and rng.random() < .86:
-        days.append((in_maintenance[0] - rng.randint(1, 10), False))
+        days.append((in_maintenance[0] - between(rng, 1, 10), False))
     for dose_day in in_maintenance[1:]:
         if rng.random() < min(.9, .25 * frequency):
-            days.append((dose_day - rng.randint(0, 3), False))
+            days.append((dose_day - between(rng, 0, 3), False))
     return [(d, full) for d, full in days if d <= last]
 
 
@@ -123,16 +123,16 @@ def _count_days(rng, therapy, last: int) -> list:
     while day < therapy.index and day <= last:
         if rng.random() < .92:
             days.append(day)
-        day += 14 + rng.randint(-3, 3)
+        day += 14 + between(rng, -3, 3)
     day = therapy.index
     while day <= min(last, therapy.maintenance_end):
         if rng.random() < .92:
             days.append(day)
-        day += 28 + rng.randint(-3, 3)
-    day += rng.randint(30, 90)
+        day += 28 + between(rng, -3, 3)
+    day += between(rng, 30, 90)
     while day <= last:
         days.append(day)
-        day += rng.randint(60, 120)
+        day += between(rng, 60, 120)
     return days
 
 

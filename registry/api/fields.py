@@ -1,0 +1,76 @@
+"""Serializer building blocks: documented model fields, the `<N` lab value, scoped relations."""
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.flatfile.reader import LAB_VALUE_SHAPE
+from registry.selectors import patients_visible_to
+
+from .dictionary import describe_field
+
+LAB_VALUE = re.compile(LAB_VALUE_SHAPE)
+
+
+class DescribedModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose fields carry the data dictionary's description (label, unit, codes)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        text = describe_field(model_field)
+        if model_field.choices:
+            text += " Codes: " + "; ".join(f"{code} = {label}" for code, label in model_field.flatchoices) + "."
+        kwargs["help_text"] = text
+        return field_class, kwargs
+
+
+@extend_schema_field({"type": "string", "pattern": r"^<?\s*\d+(\.\d+)?$", "example": "<5"})
+class LabValueField(serializers.Field):
+    """A lab value as FORMAT.md writes it: `"12.5"`, or `"<5"` for a result below the detection limit 5."""
+
+    default_error_messages = {
+        "invalid": "Enter a positive number, or <N for a result below the detection limit N (e.g. <5).",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"  # reads `display_value`, writes both `value` and `below_detection`
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> dict:
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("invalid")
+        text = str(data).strip()
+        if not LAB_VALUE.fullmatch(text):
+            self.fail("invalid")
+        number = float(text.lstrip("<").strip())
+        if not number > 0 or number == float("inf"):
+            self.fail("invalid")
+        return {"value": number, "below_detection": text.startswith("<")}
+
+    def to_representation(self, instance) -> str:
+        return instance.display_value
+
+
+class VisiblePatientField(serializers.PrimaryKeyRelatedField):
+    """A patient of the caller's sites, by registry id; another site's patient does not exist here."""
+
+    def get_queryset(self):
+        return patients_visible_to(self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeField(serializers.SlugRelatedField):
+    """A related study or site named by its code, from a queryset chosen per request."""
+
+    def __init__(self, queryset_of=None, **kwargs):
+        self.queryset_of = queryset_of
+        kwargs.setdefault("slug_field", "code")
+        if queryset_of is None:
+            kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.queryset_of(self.context["request"].user)

@@ -1,0 +1,91 @@
+"""Use cases of API tokens: issue one (the key is shown once), revoke one, find the token of a key.
+
+Only the SHA-256 digest of a key is stored, so a copy of the database does not give API access.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from registry import access
+from registry.choices import Role
+from registry.errors import AccessDenied
+from registry.models import ApiToken
+
+User = get_user_model()
+KEY_BYTES = 30  # 40 URL-safe characters, 240 bits of entropy
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def administered_user_ids(user) -> QuerySet:
+    """Users holding a membership at a site where `user` is site admin (everyone for a superuser)."""
+    if user.is_superuser:
+        return User.objects.values("id")
+    sites = access.site_ids_where(user, (Role.ADMIN,))
+    return User.objects.filter(memberships__site_id__in=sites).values("id")
+
+
+def tokens_visible_to(user) -> QuerySet[ApiToken]:
+    """A user's own tokens, and those of the users at the sites they administer."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    mine = ApiToken.objects.filter(user=user)
+    theirs = ApiToken.objects.filter(user_id__in=administered_user_ids(user))
+    return (mine | theirs).distinct().select_related("user", "created_by", "revoked_by")
+
+
+def _must_manage(actor, owner) -> None:
+    if actor.pk == owner.pk or actor.is_superuser:
+        return
+    if not administered_user_ids(actor).filter(id=owner.pk).exists():
+        raise AccessDenied("Only the token's owner and admins of the owner's sites manage it.")
+
+
+def token_issue(*, issued_by, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new token of `user`; returns it with its key, which is never shown again.
+
+    `issued_by` is None for the command line (the operator of the machine).
+    """
+    if issued_by is not None:
+        _must_manage(issued_by, user)
+    key = secrets.token_urlsafe(KEY_BYTES)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, key_prefix=key[:8], key_digest=digest(key),
+                                        created_by=issued_by)
+    return token, key
+
+
+def token_revoke(*, revoked_by, token: ApiToken) -> ApiToken:
+    _must_manage(revoked_by, token.user)
+    if token.revoked_at is None:
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=revoked_by
+        )
+        token.refresh_from_db()
+    return token
+
+
+def token_for_key(key: str) -> ApiToken | None:
+    """The live token of `key` with its user, or None (unknown, revoked, or its user inactive)."""
+    token = (ApiToken.objects.select_related("user").filter(key_digest=digest(key), revoked_at__isnull=True)
+             .first())
+    if token is None or not token.user.is_active:
+        return None
+    _note_use(token)
+    return token
+
+
+def _note_use(token: ApiToken) -> None:
+    # At most one write every few minutes per token: "last used" is for humans, not for accounting.
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -1,0 +1,1 @@
+"""The browser pages of the registry: thin views (parse → scoped lookup → service → render)."""

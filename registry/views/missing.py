@@ -1,0 +1,101 @@
+"""Data completeness: which patients lack what an analysis needs (DEFINITIONS.md).
+
+Each check is a condition on `Patient` rows, so the patient list filters on it and the study
+dashboard counts it in one aggregate query, whatever the registry's size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+
+from infections.models import Infection
+from registry.models import LabResult, Patient, TreatmentCourse
+
+# DEFINITIONS.md: baseline = the last result on or before the index date, within 90 days before it.
+BASELINE_LOOKBACK_DAYS = 90
+BOTH = ("ADULT", "PEDIATRIC")
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    label: str
+    why: str
+    populations: tuple[str, ...] = BOTH
+
+
+CHECKS = (
+    Check("no_index_course", "No index-treatment course",
+          "Without a blinatumomab (adults) or maintenance (children) course the patient has no index date "
+          "and is in no cohort."),
+    Check("no_baseline_igg", "No baseline IgG",
+          f"No IgG result in the {BASELINE_LOOKBACK_DAYS} days up to the index date (Table 2 baseline).", ("ADULT",)),
+    Check("no_igg", "No IgG result at all", "Nadir and last IgG cannot be computed."),
+    Check("no_followup", "No last follow-up or death date", "Windows then end at the last recorded event."),
+    Check("no_disease_status", "No disease status", "Needed for MRD (+) / relapsed rows and response.", ("ADULT",)),
+    Check("no_height_weight", "No height or weight", "BMI (Table 1) needs both.", ("ADULT",)),
+    Check("no_mdr_history", "MDR history not recorded", "Left out of the MDR denominator.", ("ADULT",)),
+    Check("ungraded_infection", "An infection without CTCAE grade", "Left out of the grade rows (Table 3)."),
+    Check("igg_without_lln", "An IgG without lower limit of normal",
+          "Children’s hypogammaglobulinemia uses each result’s own limit.", ("PEDIATRIC",)),
+)
+CHECKS_BY_KEY = {check.key: check for check in CHECKS}
+
+
+def checks_for(population: str | None) -> tuple[Check, ...]:
+    return tuple(c for c in CHECKS if population is None or population in c.populations)
+
+
+def _index_courses():
+    return TreatmentCourse.objects.filter(patient=OuterRef("pk"), kind=OuterRef("index_kind"))
+
+
+def _index_date():
+    first = _index_courses()
+    return Subquery(first.order_by("start_date").values("start_date")[:1])
+
+
+def _igg(**extra):
+    return Exists(LabResult.objects.filter(patient=OuterRef("pk"), analyte="IGG", **extra))
+
+
+def with_index_date(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Annotate the index date: the first course of the study's index treatment (same code as the kind)."""
+    return patients.annotate(index_kind=F("study__index_treatment")).annotate(index_date=_index_date())
+
+
+def lacking(key: str) -> Q:
+    """Patients (annotated by `with_index_date`) that lack what check `key` looks for."""
+    conditions = {
+        "no_index_course": ~Exists(_index_courses()),
+        # Strictly after index − (lookback + 1) days: a date compares right with the datetime SQLite returns.
+        "no_baseline_igg": Q(index_date__isnull=False) & ~_igg(
+            collected_on__lte=OuterRef("index_date"),
+            collected_on__gt=OuterRef("index_date") - timedelta(days=BASELINE_LOOKBACK_DAYS + 1)),
+        "no_igg": ~_igg(),
+        "no_followup": Q(last_followup_date__isnull=True, death_date__isnull=True),
+        "no_disease_status": Q(disease_status=""),
+        "no_height_weight": Q(height_cm__isnull=True) | Q(weight_kg__isnull=True),
+        "no_mdr_history": Q(mdr_organism=""),
+        "ungraded_infection": Exists(Infection.objects.filter(patient=OuterRef("pk"), ctcae_grade__isnull=True)),
+        "igg_without_lln": _igg(lower_limit_normal__isnull=True),
+    }
+    return conditions[key]
+
+
+def filter_lacking(patients: QuerySet[Patient], key: str) -> QuerySet[Patient]:
+    return with_index_date(patients).filter(lacking(key))
+
+
+def completeness(patients: QuerySet[Patient], population: str) -> list[dict]:
+    """Per check: how many of `patients` lack it, in one query."""
+    checks = checks_for(population)
+    flags = {f"lacks_{c.key}": ExpressionWrapper(lacking(c.key), output_field=BooleanField()) for c in checks}
+    annotated = with_index_date(patients.order_by()).annotate(**flags)
+    counts = annotated.aggregate(total=Count("pk"), **{c.key: Count("pk", filter=Q(**{f"lacks_{c.key}": True}))
+                                                       for c in checks})
+    total = counts["total"]
+    return [{"check": c, "missing": counts[c.key], "total": total,
+             "complete_percent": round(100 * (total - counts[c.key]) / total) if total else None} for c in checks]

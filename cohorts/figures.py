@@ -31,6 +31,8 @@ from cohorts.analysis.parameters import AnalysisParameters  # noqa: E402
 from cohorts.analysis.windows import in_window, patient_windows  # noqa: E402
 
 COHORTS = (("IVIG", "IVIG cohort", "#1f6f8b"), ("CONTROL", "Control cohort", "#c0752b"))
+# The pediatric paper calls its comparison group "non-IVIG".
+PEDIATRIC_COHORTS = (COHORTS[0], ("CONTROL", "Non-IVIG cohort", "#c0752b"))
 GRADE_COLOURS = ("#5b8c5a", "#c9a227", "#d9822b", "#c0392b", "#3b2f3f")
 FIGURES = {
     "igg-over-time": "Serum IgG over time, per patient and cohort",
@@ -51,6 +53,10 @@ class FigureInput:
     @property
     def adult(self) -> bool:
         return self.frames.population == "ADULT"
+
+    @property
+    def cohorts(self) -> tuple:
+        return COHORTS if self.adult else PEDIATRIC_COHORTS
 
 
 def _windows(data: FigureInput) -> pd.DataFrame:
@@ -88,7 +94,7 @@ def igg_over_time(data: FigureInput) -> Figure:
     figure = Figure(figsize=(10, 4.2), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
     top = max(float(igg["value"].max()) if len(igg) else 1000.0, data.parameters.igg_low_mg_dl) * 1.08
-    for ax, (code, title, colour) in zip(axes, COHORTS):
+    for ax, (code, title, colour) in zip(axes, data.cohorts):
         rows = igg[igg["cohort"] == code].sort_values(["patient_id", "collected_on", "row_order"])
         lines = [group[["day", "value"]].to_numpy(dtype=float) for _, group in rows.groupby("patient_id", sort=False)]
         ax.add_collection(LineCollection(lines, colors=colour, linewidths=0.9, alpha=0.55))
@@ -128,7 +134,7 @@ def igg_nadir(data: FigureInput) -> Figure:
     figure = Figure(figsize=(6.5, 4.2), layout="constrained")
     ax = figure.subplots()
     rng = np.random.default_rng(1)  # fixed jitter: the same run draws the same figure
-    for position, (code, title, colour) in enumerate(COHORTS):
+    for position, (code, title, colour) in enumerate(data.cohorts):
         values = nadirs.loc[nadirs["cohort"] == code, "value"].to_numpy(dtype=float)
         if len(values):
             ax.boxplot([values], positions=[position], widths=0.45, showfliers=False,
@@ -138,8 +144,8 @@ def igg_nadir(data: FigureInput) -> Figure:
                        linewidths=0, zorder=3)
     _thresholds(ax, data, data.frames.labs[data.frames.labs["analyte"] == "IGG"])
     counts = nadirs["cohort"].value_counts()
-    ax.set_xticks(range(len(COHORTS)), [f"{title}\n(n = {counts.get(code, 0)})" for code, title, _ in COHORTS])
-    ax.set_xlim(-0.6, len(COHORTS) - 0.4)
+    ax.set_xticks(range(len(data.cohorts)), [f"{title}\n(n = {counts.get(code, 0)})" for code, title, _ in data.cohorts])
+    ax.set_xlim(-0.6, len(data.cohorts) - 0.4)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("IgG nadir (mg/dL)")
     ax.set_title("IgG nadir in the outcome window")
@@ -165,7 +171,7 @@ def infections_by_grade(data: FigureInput) -> Figure:
     ax = figure.subplots()
     grades = np.arange(1, 6)
     width = 0.38
-    for offset, (code, title, colour) in zip((-width / 2, width / 2), COHORTS):
+    for offset, (code, title, colour) in zip((-width / 2, width / 2), data.cohorts):
         counts = infections.loc[infections["cohort"] == code, "ctcae_grade"].value_counts()
         total = int(counts.sum())
         shares = [100 * counts.get(float(g), 0) / total if total else 0 for g in grades]

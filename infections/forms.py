@@ -15,7 +15,7 @@ class InfectionForm(ClinicalRecordForm):
     class Meta:
         model = Infection
         fields = ["onset_on", "ctcae_grade", "organism_class", "organism", "site", *FLAGS]
-        labels = {"antibacterial_change": "Change of antibacterial agent",
+        labels = {"onset_on": "Onset date", "antibacterial_change": "Change of antibacterial agent",
                   "antifungal_change": "Change of antifungal agent",
                   "antiviral_change": "Change of antiviral agent"}
         help_texts = {"organism": "As reported, for example “Klebsiella pneumoniae”.",
@@ -34,6 +34,7 @@ class HospitalizationForm(ClinicalRecordForm):
     class Meta:
         model = Hospitalization
         fields = ["admitted_on", "discharged_on", "reason"]
+        labels = {"admitted_on": "Admission date", "discharged_on": "Discharge date", "reason": "Reason for admission"}
         help_texts = {"discharged_on": "Empty while the patient is still in hospital."}
 
     def clean(self):

@@ -35,9 +35,11 @@ class Infection(PatientEvent):
                 condition=Q(ctcae_grade__isnull=True) | Q(ctcae_grade__gte=1, ctcae_grade__lte=5),
                 name="infection_ctcae_grade_1_to_5",
             ),
-            # CTCAE v5: grade 5 is death from the event.
+            # CTCAE v5: grade 5 is death from the event. `isnull=False` makes an unrecorded death fail the
+            # check: in SQL, NULL would otherwise leave the condition unknown, which a CHECK lets pass.
             models.CheckConstraint(
-                condition=~Q(ctcae_grade=5) | Q(infection_death=True), name="infection_grade5_is_death"
+                condition=~Q(ctcae_grade=5) | Q(infection_death__isnull=False, infection_death=True),
+                name="infection_grade5_is_death",
             ),
             models.CheckConstraint(
                 condition=Q(organism_class__in=OrganismClass.values), name="infection_organism_class_known"

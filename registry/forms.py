@@ -54,8 +54,17 @@ class ClinicalRecordForm(forms.ModelForm):
             if isinstance(field, forms.DateField):
                 field.widget = DATE_INPUT
                 field.error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+            if isinstance(field, forms.TypedChoiceField) and not isinstance(field.widget, forms.RadioSelect):
+                self._name_empty_choice(field)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+
+    @staticmethod
+    def _name_empty_choice(field) -> None:
+        """An empty choice reads "Not recorded" (FORMAT.md: empty is not recorded), or asks for a choice."""
+        choices = list(field.choices)
+        if choices and choices[0][0] == "":
+            field.choices = [("", "Choose…" if field.required else "Not recorded")] + choices[1:]
 
     def main_fields(self):
         """Fields laid out in the form's grid; yes/no answers and the reason come in their own blocks."""
@@ -84,6 +93,9 @@ class PatientForm(ClinicalRecordForm):
             "high_risk_at_diagnosis", "cns_disease_at_diagnosis", "treatment_protocol",
             "last_followup_date", "death_date",
         ]
+        labels = {"race_ethnicity": "Race / ethnicity", "height_cm": "Height", "weight_kg": "Weight",
+                  "mdr_organism": "History of MDR infection", "last_followup_date": "Last follow-up",
+                  "philadelphia_positive": "Philadelphia chromosome positive"}
         help_texts = {
             "patient_id": "The study’s pseudonymous ID, never a medical record number.",
             "disease_status": "At the start of the index treatment.",
@@ -113,6 +125,7 @@ class TreatmentCourseForm(ClinicalRecordForm):
     class Meta:
         model = TreatmentCourse
         fields = ["kind", "start_date", "end_date", "cycle_number"]
+        labels = {"kind": "Treatment"}
         help_texts = {"cycle_number": "1, 2, … for repeated courses of one kind; empty otherwise."}
 
     def clean(self):
@@ -133,6 +146,7 @@ class IVIGDoseForm(ClinicalRecordForm):
         model = IVIGDose
         fields = ["given_on", "dose_mg_per_kg", "setting", "indication", "reaction_grade", "reaction",
                   "infusion_interrupted"]
+        labels = {"given_on": "Date given", "dose_mg_per_kg": "Dose"}
         help_texts = {"dose_mg_per_kg": "The usual dose is 400 mg/kg."}
 
     def clean(self):
@@ -154,7 +168,7 @@ class LabResultForm(ClinicalRecordForm):
     class Meta:
         model = LabResult
         fields = ["collected_on", "analyte", "value", "lower_limit_normal"]
-        labels = {"lower_limit_normal": "Lower limit of normal"}
+        labels = {"collected_on": "Date collected", "lower_limit_normal": "Lower limit of normal"}
         help_texts = {"lower_limit_normal": "The reporting laboratory’s limit for this sample, when known."}
 
     def __init__(self, *args, **kwargs):
@@ -191,6 +205,7 @@ class ResponseForm(ClinicalRecordForm):
     class Meta:
         model = ResponseAssessment
         fields = ["assessed_on", "response"]
+        labels = {"assessed_on": "Date assessed"}
 
 
 class RemoveForm(forms.Form):

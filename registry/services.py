@@ -117,13 +117,23 @@ def _assign(instance: models.Model, data: dict) -> None:
 
 
 def _validate(instance: models.Model) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        raise RecordInvalid("The record is not valid.", fields=_error_fields(error)) from error
+    """Fields first, then the date rules (which name the field), then the named constraints.
+
+    The date rules run before the constraints so that a diagnosis before birth is reported on
+    `diagnosis_date`, not as the anonymous "constraint is violated" of the check that backs it up.
+    """
+    _full_clean(instance.full_clean, validate_constraints=False)
     errors = _cross_record_errors(instance)
     if errors:
         raise RecordInvalid("The record's dates do not fit the patient.", fields={k: [v] for k, v in errors.items()})
+    _full_clean(instance.validate_constraints)
+
+
+def _full_clean(check, **options) -> None:
+    try:
+        check(**options)
+    except ValidationError as error:
+        raise RecordInvalid("The record is not valid.", fields=_error_fields(error)) from error
 
 
 def _cross_record_errors(instance: models.Model) -> dict[str, str]:

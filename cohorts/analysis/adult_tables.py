@@ -6,6 +6,9 @@ per infected patient (DEFINITIONS.md, Statistics). Labels and keys are RESULTS.m
 """
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from cohorts.analysis.adult import mdr_codes_present
 from cohorts.analysis.events import GRADES, ORGANISM_CLASSES, SITES
 from cohorts.analysis.frames import StudyFrames
@@ -70,7 +73,7 @@ def _per_infection(key: str, label: str, endpoint: str, denominator: str) -> Row
                       test="mwu_per_patient", unit="infections", subgroup="infected")
 
 
-def table_3(frames: StudyFrames) -> list[Row]:
+def table_3(endpoints: pd.DataFrame) -> list[Row]:
     rows = [
         count("t3_patients_with_infection", "N of patients with infection", "T3", "infected"),
         # Footnote e: any infection record in the window, documented or suspected.
@@ -83,7 +86,9 @@ def table_3(frames: StudyFrames) -> list[Row]:
     ]
     rows += [_per_infection(f"t3_organism_{c.lower()}", c.capitalize(), f"infections_{c.lower()}",
                             "infections_known_class") for c in ORGANISM_CLASSES]
-    sites = [s for s in SITES if s != "OTHER" or _has_other_site(frames)]
+    # RESULTS.md: `t3_site_other` only when a documented infection in the window has site OTHER.
+    has_other = np.nansum(endpoints["infections_site_other"].to_numpy(dtype="float64")) > 0
+    sites = [s for s in SITES if s != "OTHER" or has_other]
     rows += [_per_infection(f"t3_site_{s.lower()}", s.replace("_", " ").capitalize(),
                             f"infections_site_{s.lower()}", "infections_known_site") for s in sites]
     rows += [count(f"t3_patients_grade_{g}", f"Patients with infection of grade {g}", "T3",
@@ -102,16 +107,6 @@ def table_3(frames: StudyFrames) -> list[Row]:
         count("t3_infection_death_on_blinatumomab", "Infection death occurring while on blinatumomab", "T3",
               "infection_death_on_blinatumomab", subgroup="infection_death"),
     ]
-
-
-def _has_other_site(frames: StudyFrames) -> bool:
-    """RESULTS.md: `t3_site_other` only when a documented infection has site OTHER.
-
-    Decided on the records (not the window) so that the row set does not depend on parameters.
-    """
-    infections = frames.infections
-    documented = infections["microbiologically_documented"].fillna(False).to_numpy(dtype=bool)
-    return bool((infections["site"].to_numpy(dtype=object)[documented] == "OTHER").any())
 
 
 def table_4() -> list[Row]:
@@ -141,5 +136,5 @@ def results_text() -> list[Row]:
     ]
 
 
-def adult_rows(frames: StudyFrames) -> list[Row]:
-    return table_1(frames) + table_2() + table_3(frames) + table_4() + results_text()
+def adult_rows(frames: StudyFrames, endpoints: pd.DataFrame) -> list[Row]:
+    return table_1(frames) + table_2() + table_3(endpoints) + table_4() + results_text()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cohorts.analysis import adult_tables, pediatric_tables
-from cohorts.analysis.context import build_context
+from cohorts.analysis.context import Context, build_context
 from cohorts.analysis.eligibility import consort, eligibility_table
 from cohorts.analysis.endpoints import cohort_masks, compute_endpoints
 from cohorts.analysis.frames import StudyFrames
@@ -34,7 +34,7 @@ def _silent(fraction: float, message: str) -> None:
 
 def _rows(frames: StudyFrames, data: TableData, progress: Progress) -> tuple[list[dict], list[str], dict]:
     if frames.population == "ADULT":
-        return evaluate(adult_tables.adult_rows(frames), data), [], {}
+        return evaluate(adult_tables.adult_rows(frames, data.endpoints), data), [], {}
     rows = evaluate(pediatric_tables.table_rows(frames), data)
     progress(0.6, "logistic models (Table 4)")
     block = logistic_block(pediatric_tables.CANDIDATES, data)
@@ -43,9 +43,15 @@ def _rows(frames: StudyFrames, data: TableData, progress: Progress) -> tuple[lis
     return rows + block.rows + text, block.warnings, block.selection
 
 
-def _row_warnings(rows: list[dict]) -> list[str]:
-    """Notes the tests attached to their p-values (an asymptotic fallback, a model left out)."""
-    return [f"{row['row']}: {row['note']}" for row in rows if row.get("note")]
+def _row_warnings(rows: list[dict], parameters: AnalysisParameters) -> list[str]:
+    """Notes the tests attached to their p-values; the asymptotic fallbacks are gathered in one."""
+    asymptotic = [row["row"] for row in rows if (row.get("method") or "").startswith("mann_whitney_u_asymptotic")]
+    notes = [f"{row['row']}: {row['note']}" for row in rows
+             if row.get("note") and row["row"] not in asymptotic]
+    if asymptotic:
+        notes.insert(0, f"{len(asymptotic)} rows compared more than {parameters.mwu_exact_max_cases} cases with the "
+                        f"asymptotic Mann-Whitney U test instead of the exact one: {', '.join(asymptotic)}")
+    return notes
 
 
 def _cohorts(endpoints: pd.DataFrame) -> tuple[dict, dict]:
@@ -56,13 +62,15 @@ def _cohorts(endpoints: pd.DataFrame) -> tuple[dict, dict]:
     return sizes, {str(patient): str(name) for patient, name in assigned.items()}
 
 
-def _analysed_frames(frames: StudyFrames, parameters: AnalysisParameters) -> tuple[StudyFrames, dict]:
-    """The frames the tables are computed on, and the CONSORT counts of the eligibility criteria."""
-    screening = eligibility_table(build_context(frames, parameters))
+def _analysed_context(frames: StudyFrames, parameters: AnalysisParameters) -> tuple[Context, dict]:
+    """The context the tables are computed on, and the CONSORT counts of the eligibility criteria."""
+    context = build_context(frames, parameters)
+    screening = eligibility_table(context)
     counts = consort(screening, applied=parameters.eligibility_filter)
     if not parameters.eligibility_filter:
-        return frames, counts
-    return frames.restricted_to(screening.index[screening["eligible"].to_numpy()]), counts
+        return context, counts
+    eligible = screening.index[screening["eligible"].to_numpy()]
+    return build_context(frames.restricted_to(eligible), parameters), counts
 
 
 def analyse(frames: StudyFrames, parameters: AnalysisParameters | None = None,
@@ -71,20 +79,20 @@ def analyse(frames: StudyFrames, parameters: AnalysisParameters | None = None,
     parameters = parameters or AnalysisParameters()
     report = progress or _silent
     report(0.0, "eligibility and cohorts")
-    analysed, counts = _analysed_frames(frames, parameters)
+    context, counts = _analysed_context(frames, parameters)
     report(0.2, "per-patient endpoints")
-    endpoints = compute_endpoints(build_context(analysed, parameters))
+    endpoints = compute_endpoints(context)
     style = ADULT_STYLE if frames.population == "ADULT" else PEDIATRIC_STYLE
     data = TableData(endpoints=endpoints, masks=cohort_masks(endpoints), parameters=parameters, style=style)
     report(0.4, "tables")
-    rows, warnings, selection = _rows(frames, data, report)
+    rows, warnings, selection = _rows(context.frames, data, report)
     sizes, cohort_of = _cohorts(endpoints)
     report(0.9, "methods")
     document = {
         "study": frames.study["study_code"], "title": frames.study["title"], "population": frames.population,
         "cohort_sizes": sizes, "cohort_of": cohort_of, "rows": rows,
         "parameters": parameters.to_dict(), "parameters_fingerprint": parameters.fingerprint(),
-        "consort": counts, "warnings": warnings + _row_warnings(rows),
+        "consort": counts, "warnings": warnings + _row_warnings(rows, parameters),
         "methods": methods_text(frames.population, rows, parameters), "software": software_versions(),
     }
     if selection:

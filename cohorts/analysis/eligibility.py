@@ -23,8 +23,10 @@ import pandas as pd
 
 from cohorts.analysis import perpatient
 from cohorts.analysis.adult import completed_years
-from cohorts.analysis.context import Context
+from cohorts.analysis.context import Context, build_context
 from cohorts.analysis.events import codes, yes
+from cohorts.analysis.frames import StudyFrames
+from cohorts.analysis.parameters import AnalysisParameters
 
 NO_INDEX = {"ADULT": "no blinatumomab course", "PEDIATRIC": "no maintenance course"}
 
@@ -88,3 +90,8 @@ def consort(table: pd.DataFrame, applied: bool) -> dict:
         "included_by_cohort": {cohort: int((included["cohort"] == cohort).sum()) for cohort in ("IVIG", "CONTROL")},
         "filter_applied": applied,
     }
+
+
+def patient_eligibility(frames: StudyFrames, parameters: AnalysisParameters) -> pd.DataFrame:
+    """Public form of `eligibility_table`: one row per patient (index `patient_id`)."""
+    return eligibility_table(build_context(frames, parameters))

@@ -97,16 +97,24 @@ class StudyFrames:
 def _dates(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.astype("datetime64[ns]")
-    return pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
+    # A study has far fewer distinct dates than rows: parse each distinct text once.
+    codes, uniques = pd.factorize(values)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format="%Y-%m-%d").to_numpy(dtype="datetime64[ns]")
+    dates = np.append(parsed, np.datetime64("NaT", "ns"))[codes]  # code -1 (empty) takes the NaT
+    return pd.Series(dates, index=values.index)
 
 
 def _booleans(values: pd.Series) -> pd.Series:
     """`yes`/`no` text (or True/False from a database) as nullable booleans."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean")
-    raw = values.to_numpy(dtype=object)
-    true, false = (raw == "yes") | (raw == True), (raw == "no") | (raw == False)  # noqa: E712
-    return pd.Series(pd.arrays.BooleanArray(true, ~(true | false)), index=values.index)
+    codes, uniques = pd.factorize(values)
+    meaning = [_YES_NO.get(value) for value in uniques] + [None]
+    if any(m is None for m in meaning[:-1]):
+        raise ValueError(f"expected yes/no, got {sorted(map(str, set(uniques) - set(_YES_NO)))}")
+    true = np.array([m is True for m in meaning])[codes]
+    known = np.array([m is not None for m in meaning])[codes]
+    return pd.Series(pd.arrays.BooleanArray(true, ~known), index=values.index)
 
 
 def _numbers(values: pd.Series) -> pd.Series:

@@ -67,7 +67,8 @@ def infection_endpoints(context: Context) -> dict[str, np.ndarray]:
     for period in ("before", "during"):
         out[f"bacteremia_fungemia_{period}"] = _indexed(
             context, perpatient.count(inf_rows.position, episode & infection_periods[period], n))
-        in_period = counted_stay & stay_periods[period] & ~np.isnan(stay_days)
+        # An admission without a discharge date still counts; its days are unknown and add nothing.
+        in_period = counted_stay & stay_periods[period]
         out[f"hospitalizations_{period}"] = _indexed(context, perpatient.count(stay_rows.position, in_period, n))
         out[f"hospital_days_{period}"] = _indexed(
             context, perpatient.total(stay_rows.position, in_period, np.nan_to_num(stay_days), n))

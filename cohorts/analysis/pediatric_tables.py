@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from cohorts.analysis.frames import StudyFrames
 from cohorts.analysis.models import Candidate
+from cohorts.analysis.pediatric import DOSE_SETTINGS
 from cohorts.analysis.tables import Row, Variable, count, mean, per_record, total
 
 RACES = ("AFRICAN_AMERICAN", "ASIAN", "WHITE", "HISPANIC", "PACIFIC_ISLANDER", "OTHER", "UNKNOWN")
 YES_NO = ((0.0, "no", "no"), (1.0, "yes", "yes"))
-DOSE_SETTINGS = ("CLINIC", "INPATIENT", "UNKNOWN")
 CANDIDATES = {
     "ddi": Candidate("ddi", "Received double-delayed intensification", "ddi"),
     "bacteremia_fungemia_before": Candidate(

@@ -21,7 +21,7 @@ import pandas as pd
 from cohorts.analysis.frames import StudyFrames
 from cohorts.analysis.parameters import AnalysisParameters
 
-IVIG, CONTROL, ALL = "IVIG", "CONTROL", "ALL"
+IVIG, CONTROL = "IVIG", "CONTROL"
 INDEX_COURSE = {"BLINATUMOMAB": "BLINATUMOMAB", "MAINTENANCE": "MAINTENANCE"}
 NEXT_LINE_KINDS = ("OTHER_THERAPY", "HSCT")
 ONE_DAY = pd.Timedelta(days=1)

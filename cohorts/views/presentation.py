@@ -139,6 +139,7 @@ def _with_variable_headings(lines: list[Line], rows: list[dict], width: int) -> 
                 result.append(Line(key=f"{line.key}-heading", label=variable, cells=[Cell("")] * width, p=line.p,
                                    p_title=line.p_title, mark=line.mark, significant=line.significant, heading=True))
                 current = variable
+            level = level.replace("_", " ")
             line.label, line.p, line.mark, line.indent = level[:1].upper() + level[1:], "", "", True
         else:
             current = None

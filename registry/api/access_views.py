@@ -86,7 +86,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                                                deidentified_only=values["deidentified_only"])
 
 
-class TokenSerializer(serializers.ModelSerializer):
+class TokenSerializer(DescribedModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True, help_text="The token's owner.")
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True,
                                        help_text="Who issued it (null: the command line).")
@@ -194,7 +194,7 @@ class TokenLoginView(APIView):
             django_request.axes_locked_out = False
             raise LockedOut()
         if user is None:
-            raise exceptions.AuthenticationFailed("Invalid username or password.")
+            raise exceptions.ValidationError({"non_field_errors": ["Invalid username or password."]})
         token, key = token_issue(issued_by=user, user=user, name=values["name"] or "login")
         return Response(_issued(token, key), status=status.HTTP_201_CREATED)
 

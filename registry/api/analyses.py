@@ -21,13 +21,13 @@ from registry.deidentify import Deidentifier
 from . import filters
 from .downloads import CSV, XLSX, file_renderers, file_response
 from .errors import NotReady
-from .fields import CodeField
+from .fields import CodeField, DescribedModelSerializer
 from .permissions import AnalysesToStart, deidentified_only
 from .results import result_rows, result_workbook
 from .viewsets import ScopedViewSet
 
 
-class AnalysisRunSerializer(serializers.ModelSerializer):
+class AnalysisRunSerializer(DescribedModelSerializer):
     study_code = serializers.CharField(source="study.code", read_only=True, help_text="The analysed study.")
     requested_by = serializers.CharField(source="requested_by.username", read_only=True,
                                          help_text="Who started the run.")

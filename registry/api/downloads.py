@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 
 CSV = "text/csv"
 ZIP = "application/zip"
@@ -26,9 +26,10 @@ class FileRenderer(BaseRenderer):
 
 
 def file_renderers(media_type: str, format_name: str) -> tuple:
+    """The renderers of a download view: the file type only (errors are JSON: registry.api.errors)."""
     renderer = type(f"{format_name.upper()}Renderer", (FileRenderer,),
                     {"media_type": media_type, "format": format_name})
-    return (JSONRenderer, renderer)
+    return (renderer,)
 
 
 def file_response(media_type: str, description: str) -> dict:

@@ -7,11 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry.flatfile.reader import LAB_VALUE_SHAPE
 from registry.selectors import patients_visible_to
 
 from .dictionary import describe_field
 
+# FORMAT.md, labs.csv: "a number, or `<N` for a result below the detection limit N".
+LAB_VALUE_SHAPE = r"^<?\s*[0-9]+(\.[0-9]+)?$"
 LAB_VALUE = re.compile(LAB_VALUE_SHAPE)
 
 
@@ -27,7 +28,7 @@ class DescribedModelSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
 
-@extend_schema_field({"type": "string", "pattern": r"^<?\s*\d+(\.\d+)?$", "example": "<5"})
+@extend_schema_field({"type": "string", "pattern": LAB_VALUE_SHAPE, "example": "<5"})
 class LabValueField(serializers.Field):
     """A lab value as FORMAT.md writes it: `"12.5"`, or `"<5"` for a result below the detection limit 5."""
 

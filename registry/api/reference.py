@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 
 from registry import access, selectors
@@ -17,7 +18,11 @@ class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     pass
 
 
-@extend_schema_view(list=extend_schema(summary="Your sites"), retrieve=extend_schema(summary="One site"))
+CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The code.")
+
+
+@extend_schema_view(list=extend_schema(summary="Your sites"),
+                    retrieve=extend_schema(summary="One site", parameters=[CODE]))
 class SiteViewSet(ReadOnlyViewSet):
     """The medical centres where you hold a role. Looked up by code."""
 
@@ -30,7 +35,7 @@ class SiteViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="Studies with patients at your sites"),
-                    retrieve=extend_schema(summary="One study"))
+                    retrieve=extend_schema(summary="One study", parameters=[CODE]))
 class StudyViewSet(ReadOnlyViewSet):
     """Studies with patients at your sites, with the number of those patients. Looked up by code;
     exports, long tables and per-patient endpoints hang below a study (`/studies/{code}/export/`, ...)."""

@@ -35,6 +35,7 @@ ERROR_ENVELOPE = {
     "properties": {
         "error": {
             "type": "object",
+            "description": "What went wrong.",
             "properties": {
                 "code": {"type": "string", "description": "Machine-readable reason, e.g. `invalid`, "
                                                           "`not_found`, `permission_denied`, `edit_conflict`."},

@@ -181,12 +181,17 @@ def update_serializer(serializer_class: type[RecordSerializer]) -> type[RecordSe
 class PatientDetailSerializer(PatientSerializer):
     """A patient with every record, as one document."""
 
-    treatment_courses = TreatmentCourseSerializer(source="treatmentcourses", many=True, read_only=True)
-    ivig_doses = IVIGDoseSerializer(source="ivigdoses", many=True, read_only=True)
-    lab_results = LabResultSerializer(source="labresults", many=True, read_only=True)
-    infections = InfectionSerializer(many=True, read_only=True)
-    hospitalizations = HospitalizationSerializer(many=True, read_only=True)
-    responses = ResponseAssessmentSerializer(source="responseassessments", many=True, read_only=True)
+    treatment_courses = TreatmentCourseSerializer(source="treatmentcourses", many=True, read_only=True,
+                                                  help_text="The patient's treatment courses.")
+    ivig_doses = IVIGDoseSerializer(source="ivigdoses", many=True, read_only=True,
+                                    help_text="The patient's IVIG doses.")
+    lab_results = LabResultSerializer(source="labresults", many=True, read_only=True,
+                                      help_text="The patient's lab results.")
+    infections = InfectionSerializer(many=True, read_only=True, help_text="The patient's infections.")
+    hospitalizations = HospitalizationSerializer(many=True, read_only=True,
+                                                 help_text="The patient's hospitalizations.")
+    responses = ResponseAssessmentSerializer(source="responseassessments", many=True, read_only=True,
+                                             help_text="The patient's response assessments.")
 
     class Meta(PatientSerializer.Meta):
         fields = (*PatientSerializer.Meta.fields, "treatment_courses", "ivig_doses", "lab_results",

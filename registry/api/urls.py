@@ -1,8 +1,17 @@
 """The REST API, mounted at /api/ (registry/urls.py)."""
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
+from .errors import envelope
 from . import access_views, analyses, audit, exports, infections, records, reference, schema, tables
+
+@csrf_exempt  # nothing to protect: it only ever answers 404
+def api_not_found(request, *args, **kwargs):
+    """Any other path under /api/: a 404 in the API's envelope, not the site's HTML page."""
+    return JsonResponse(envelope("not_found", "No such API endpoint."), status=404)
+
 
 router = DefaultRouter()
 router.register("sites", reference.SiteViewSet, basename="site")
@@ -37,4 +46,5 @@ urlpatterns = [
     path("docs/", schema.swagger_view, name="api-docs"),
     path("redoc/", schema.redoc_view, name="api-redoc"),
     path("", include(router.urls)),
+    re_path(r"", api_not_found),
 ]

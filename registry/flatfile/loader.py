@@ -6,26 +6,29 @@ is audited like every single edit: who, when, and the import batch as the reason
 """
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pandas as pd
 from django.db import connection
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from registry.models import ImportBatch, Patient, Site, Study
 
 from .kinds import EVENT_FILES, PATIENTS
 from .reader import ParsedStudy
 
-COPY_CHUNK_ROWS = 200_000
+COPY_CHUNK_ROWS = 50_000
 
 
 def load_study(parsed: ParsedStudy, *, user, study: Study | None) -> ImportBatch:
     """Insert everything of `parsed`; `study` is the existing study to refill (already emptied) or None."""
     now = timezone.now()
     replaced = study is not None
-    study = _study_row(parsed.study, study)
-    site_ids = _site_ids(parsed.sites)
+    study = _study_row(parsed.study, study, user=user)
+    site_ids = _site_ids(parsed.sites, user=user)
     batch = ImportBatch.objects.create(study=study, imported_by=user, replaced=replaced,
                                        file_sha256=parsed.file_sha256, row_counts=parsed.row_counts())
     reason = f"import batch {batch.pk}"
@@ -35,33 +38,47 @@ def load_study(parsed: ParsedStudy, *, user, study: Study | None) -> ImportBatch
     _insert(Patient, _with_bookkeeping(patients, now))
     _history(Patient, "study_id = %s", [study.pk], now=now, user=user, reason=reason)
     patient_pks = dict(Patient.objects.filter(study=study).values_list("patient_id", "pk"))
-    for spec in EVENT_FILES:
-        frame = parsed.frames[spec.file_name].copy()
-        frame["patient_id"] = frame["patient_id"].map(patient_pks)
-        _insert(spec.model, _with_bookkeeping(frame, now))
-        _history(spec.model, f"patient_id IN (SELECT id FROM {Patient._meta.db_table} WHERE study_id = %s)",
-                 [study.pk], now=now, user=user, reason=reason)
+    tables = [(spec.model, partial(_event_rows, parsed.frames[spec.file_name], patient_pks, now))
+              for spec in EVENT_FILES]
+    events_of_study = f"patient_id IN (SELECT id FROM {Patient._meta.db_table} WHERE study_id = %s)"
+    _insert_tables(tables, after_each=lambda model: _history(model, events_of_study, [study.pk], now=now,
+                                                             user=user, reason=reason))
     Study.objects.filter(pk=study.pk).update(data_revision=study.data_revision + 1)
     return batch
 
 
-def _study_row(values: dict, study: Study | None) -> Study:
+def _event_rows(frame: pd.DataFrame, patient_pks: dict[str, int], now) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["patient_id"] = frame["patient_id"].map(patient_pks)
+    return _with_bookkeeping(frame, now)
+
+
+def _study_row(values: dict, study: Study | None, *, user) -> Study:
     fields = {"title": values["title"], "population": values["population"],
               "index_treatment": values["index_treatment"]}
-    if study is None:
-        return Study.objects.create(code=values["study_code"], **fields)
+    study = study or Study(code=values["study_code"])
     for name, value in fields.items():
         setattr(study, name, value)
-    study.save()
+    _save_with_history(study, user=user, reason=f"import of {study.code}")
     return study
 
 
-def _site_ids(sites: pd.DataFrame) -> dict[str, int]:
+def _site_ids(sites: pd.DataFrame, *, user) -> dict[str, int]:
     ids = {}
     for code, name in zip(sites["site_code"], sites["name"]):
-        site, _ = Site.objects.get_or_create(code=code, defaults={"name": name})
+        site = Site.objects.filter(code=code).first()
+        if site is None:
+            site = Site(code=code, name=name)
+            _save_with_history(site, user=user, reason="site of an imported study")
         ids[code] = site.pk
     return ids
+
+
+def _save_with_history(instance, *, user, reason: str) -> None:
+    """The study and new sites are saved one by one; their history rows name the importer too."""
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save()
 
 
 def _with_bookkeeping(frame: pd.DataFrame, now) -> pd.DataFrame:
@@ -77,19 +94,36 @@ def _columns(model) -> list[tuple[str, str]]:
 
 
 def _insert(model, frame: pd.DataFrame) -> None:
-    if frame.empty:
+    _insert_tables([(model, lambda: frame)], after_each=lambda model: None)
+
+
+def _insert_tables(tables: list[tuple[type, Callable[[], pd.DataFrame]]], *, after_each) -> None:
+    """Insert each model's rows (made by its callable), then call `after_each(model)`.
+
+    On PostgreSQL one worker thread prepares and formats the CSV of the tables in order, running
+    ahead while the server loads a table and writes its history: the client's work hides behind
+    the server's instead of adding to it.
+    """
+    if connection.vendor != "postgresql":
+        for model, rows in tables:
+            _execute_many(model, _table_frame(model, rows()))
+            after_each(model)
         return
-    columns = _columns(model)
-    frame = frame.reindex(columns=[attname for attname, _ in columns])
+    formatter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-format")
+    try:
+        formatted = [formatter.submit(_csv_chunks, model, rows) for model, rows in tables]
+        for (model, _), chunks in zip(tables, formatted):
+            _copy(model, chunks.result())
+            after_each(model)
+    finally:
+        formatter.shutdown(cancel_futures=True)
+
+
+def _table_frame(model, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with exactly the table's columns, in the table's order."""
+    frame = frame.reindex(columns=[attname for attname, _ in _columns(model)])
     _fill_model_defaults(model, frame)
-    table = model._meta.db_table
-    names = ", ".join(connection.ops.quote_name(column) for _, column in columns)
-    if connection.vendor == "postgresql":
-        _copy(table, names, columns, frame, model)
-    else:
-        placeholders = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", _python_rows(frame))
+    return frame
 
 
 def _fill_model_defaults(model, frame: pd.DataFrame) -> None:
@@ -99,20 +133,40 @@ def _fill_model_defaults(model, frame: pd.DataFrame) -> None:
             frame[field.attname] = frame[field.attname].fillna("")
 
 
-def _copy(table: str, names: str, columns, frame: pd.DataFrame, model) -> None:
+def _csv_chunks(model, rows: Callable[[], pd.DataFrame]) -> list[str]:
+    frame = _table_frame(model, rows())
+    return [frame.iloc[start:start + COPY_CHUNK_ROWS].to_csv(header=False, index=False, date_format="%Y-%m-%d")
+            for start in range(0, len(frame), COPY_CHUNK_ROWS)]
+
+
+def _copy(model, chunks: list[str]) -> None:
+    if not chunks:
+        return
     text_columns = [
         connection.ops.quote_name(f.column) for f in model._meta.concrete_fields
         if f.get_internal_type() in {"CharField", "TextField"} and not f.null
     ]
     force = f", FORCE_NOT_NULL ({', '.join(text_columns)})" if text_columns else ""
-    sql = f"COPY {table} ({names}) FROM STDIN (FORMAT CSV{force})"
+    sql = f"COPY {model._meta.db_table} ({_quoted_columns(model)}) FROM STDIN (FORMAT CSV{force})"
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(sql) as copy:
-            for start in range(0, len(frame), COPY_CHUNK_ROWS):
-                buffer = io.StringIO()
-                frame.iloc[start:start + COPY_CHUNK_ROWS].to_csv(
-                    buffer, header=False, index=False, date_format="%Y-%m-%d")
-                copy.write(buffer.getvalue())
+        # The queued writer sends from a thread of its own: `write` returns at once, so the next
+        # table's formatting goes on while the server reads this one.
+        with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+
+
+def _execute_many(model, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    placeholders = ", ".join(["%s"] * len(frame.columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {model._meta.db_table} ({_quoted_columns(model)}) VALUES ({placeholders})",
+                           _python_rows(frame))
+
+
+def _quoted_columns(model) -> str:
+    return ", ".join(connection.ops.quote_name(column) for _, column in _columns(model))
 
 
 def _python_rows(frame: pd.DataFrame):

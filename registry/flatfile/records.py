@@ -32,8 +32,8 @@ def _plain_shapes(body: bytes) -> tuple[np.ndarray, np.ndarray]:
     if len(raw) and raw[-1] != NEWLINE:
         ends = np.append(ends, len(raw))  # the last line has no newline
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
-    # Each segment runs to the next line's start, so it is never empty (reduceat needs that).
-    commas = np.add.reduceat(raw == COMMA, starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
+    commas_at = np.flatnonzero(raw == COMMA)
+    commas = np.searchsorted(commas_at, ends) - np.searchsorted(commas_at, starts)
     lengths = ends - starts
     carriage = (lengths > 0) & (raw[np.maximum(ends - 1, 0)] == RETURN)
     blank = (lengths - carriage) == 0

@@ -152,7 +152,7 @@ def _dose_text(rng) -> str:
 def _dose(rng, chart: Chart, day: int, setting: str, indication: str, doses: list) -> None:
     text = _dose_text(rng)
     grade = reaction = None
-    if rng.random() < .04:  # paper: all infusion reactions grade 2
+    if rng.random() < .04:  # paper: reactions in 4 of 17 IVIG patients, all grade 2 (a few grade 1 here)
         grade, reaction = (2 if rng.random() < .85 else 1), REACTION(rng)
     chart.doses.append((day, text, setting, indication, grade, reaction or ""))
     doses.append((day, float(text)))

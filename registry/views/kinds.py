@@ -24,8 +24,9 @@ class RecordKind:
     related_name: str
 
     @property
-    def plural(self) -> str:
-        return f"{self.label}s"
+    def with_article(self) -> str:
+        """"an IVIG dose", "an infection", "a lab result"."""
+        return f"{'an' if self.label[0].lower() in 'aeiou' else 'a'} {self.label}"
 
 
 KINDS = {

@@ -136,7 +136,7 @@ class ChartBuilder:
         for day in days:
             x = self.axis.x(day)
             self.add(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="#c0752b" '
-                     f'stroke-opacity="0.28" stroke-width="1"/>')
+                     f'stroke-opacity="0.35" stroke-width="1.2"/>')
 
     def panel(self, analyte: str, results, threshold: float | None) -> None:
         """One immunoglobulin; without a fixed threshold (children) each result's own limit is ticked."""
@@ -144,8 +144,9 @@ class ChartBuilder:
         largest = max([r.value for r in results] + [(threshold or 0) * 1.15])
         y_max, step = _nice_max(largest)
         scale = lambda value: bottom - PANEL_HEIGHT * value / y_max  # noqa: E731
+        # No fill: the IVIG dose guides drawn before the panels must show through.
         self.add(f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL_HEIGHT}" '
-                 f'fill="#fbfcfd" stroke="#e3e8ee"/>')
+                 f'fill="none" stroke="#e3e8ee"/>')
         tick = 0.0
         while tick <= y_max + 1e-9:
             y = scale(tick)

@@ -54,7 +54,7 @@ def record_add(request, pk: int, kind: str):
                 return redirect("record-add", pk=patient.pk, kind=kind.slug)
             return redirect(_back_to(patient))
     return page(request, "registry/record_form.html", {
-        "form": form, "kind": kind, "patient": patient, "title": f"Add a {kind.label}", "adding": True,
+        "form": form, "kind": kind, "patient": patient, "title": f"Add {kind.with_article}", "adding": True,
         "cancel_url": _back_to(patient),
     }, section="patients")
 

@@ -1,0 +1,272 @@
+"""Analysis benchmark (issue 3, "Performance"): the registry's full run of both studies' tables
+against a hand-written pandas + scipy baseline, on generated registries of growing size.
+
+    python bench/analysis.py [--sizes 1000,10000,100000] [--populations ADULT,PEDIATRIC] [--seed 7]
+
+For each size and population: generate a synthetic study folder (`write_study`, fixed seed) in a
+temporary directory, import it into a scratch PostgreSQL database created for this run (dropped at
+the end), then time in the same process
+  (a) the registry: `analysis_compute(study, all its site ids, AnalysisParameters())`, the data read
+      from the database included (its own read / compute split is reported too);
+  (b) the baseline `bench.baseline.tables` on the same records, already in memory
+      (the `study_frames` result, read once outside the timing),
+best of 3 runs up to 1,000 patients, of 2 up to 10,000, one run beyond. The two documents are then
+compared row by row (tests/tools/compare_analysis.py, the baseline's figures as the expectation),
+a cheap cross-check at sizes no expected.json covers.
+
+Targets: <= 30 s for both studies together at 100,000 patients (2 cores), <= 1.5x the baseline,
+near-linear growth (about 10x per 10x patients). PostgreSQL: `--server` (default
+postgres://postgres@127.0.0.1:5432), or the server of `DATABASE_URL` when it is set.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import math
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The baseline and the engine must pick the same Mann-Whitney variant for the comparison to be fair.
+POLICY = ("Mann-Whitney U (adult continuous rows): SPSS's exact test up to {n} cases (both groups "
+          "together), beyond that asymptotic, tie-corrected, continuity 0.5 - the engine's default "
+          "AnalysisParameters.mwu_exact_max_cases = {n}, used by the baseline too.")
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+# A few headline figures per population, shown side by side: (row, field).
+HEADLINES = {
+    "ADULT": (("t3_patients_with_infection", "p"), ("t2_nadir_igg", "p"), ("t1_age", "p")),
+    "PEDIATRIC": (("t2_bacteremia_fungemia", "p"), ("t1_ddi_no", "p"), ("t4_multivariable_ddi", "odds_ratio")),
+}
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="patients per study, comma-separated (default 1000,10000,100000)")
+    parser.add_argument("--populations", default="ADULT,PEDIATRIC")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--server", default=os.environ.get("DATABASE_URL", DEFAULT_SERVER),
+                        help="PostgreSQL server; a scratch database is created on it and dropped")
+    return parser.parse_args()
+
+
+def scratch_database(server: str) -> tuple[str, str]:
+    """(admin connection string, URL of a new empty database) on the server of `server`."""
+    import psycopg
+
+    parts = urlsplit(server.replace("postgresql://", "postgres://", 1))
+    name = f"bench_analysis_{os.getpid()}"
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin, urlunsplit(("postgres", parts.netloc, f"/{name}", "", ""))
+
+
+def drop_database(admin: str, url: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "registry.settings"
+    os.environ["REGISTRY_TESTING"] = "1"
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def load_compare():
+    spec = importlib.util.spec_from_file_location("compare_analysis", ROOT / "tests" / "tools" / "compare_analysis.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.compare
+
+
+def warm_up() -> None:
+    """Run both implementations once on the demo studies, so no timing pays for first imports."""
+    from bench.baseline import tables
+    from cohorts.analysis.document import analyse
+    from cohorts.analysis.frames import read_folder
+
+    for name in ("adult-blinatumomab", "pediatric-maintenance"):
+        frames = read_folder(ROOT / "registry" / "demo_studies" / name)
+        analyse(frames)
+        tables(frames)
+
+
+def best_of(runs: int, work):
+    """(fastest seconds, result of that run)."""
+    best = None
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        result = work()
+        elapsed = time.perf_counter() - started
+        if best is None or elapsed < best[0]:
+            best = (elapsed, result)
+    return best
+
+
+def measure(population: str, patients: int, seed: int, compare) -> dict:
+    """Generate, import and time one study; returns one line of the table."""
+    from bench.baseline import tables
+    from cohorts.analysis.parameters import AnalysisParameters
+    from cohorts.selectors import study_frames
+    from cohorts.services import analysis_compute
+    from registry.flatfile.services import study_import
+    from registry.models import Site, Study
+    from registry.synthetic import write_study
+
+    code = f"BENCH-{population}-{patients}"
+    runs = 3 if patients <= 1000 else 2 if patients <= 10000 else 1
+    with tempfile.TemporaryDirectory(prefix="bench-analysis-") as folder:
+        started = time.perf_counter()
+        counts = write_study(Path(folder), patients=patients, seed=seed, population=population, study_code=code)
+        generated = time.perf_counter()
+        study_import(user=None, folder=Path(folder))
+        imported = time.perf_counter()
+    study = Study.objects.get(code=code)
+    site_ids = list(Site.objects.filter(patients__study=study).distinct().values_list("id", flat=True))
+    parameters = AnalysisParameters()
+
+    registry_s, (document, _, timings) = best_of(runs, lambda: analysis_compute(study, site_ids, parameters))
+    frames = study_frames(study, site_ids)
+    baseline_s, baseline = best_of(runs, lambda: tables(frames))
+    matched, rows, figures, report = compare(baseline, document)
+    line = {
+        "population": population, "patients": patients, "labs": counts["labs.csv"],
+        "generate_s": generated - started, "import_s": imported - generated, "runs": runs,
+        "read_s": timings["read_s"], "compute_s": timings["compute_s"], "registry_s": registry_s,
+        "baseline_s": baseline_s, "matched": matched, "rows": rows, "figures": figures, "report": report[:5],
+        "sizes_agree": baseline["cohort_sizes"] == document["cohort_sizes"],
+        "cohort_sizes": document["cohort_sizes"],
+        "headlines": headline_pairs(population, baseline, document),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load": os.getloadavg()[0],  # other work on the machine skews every figure; say how much
+    }
+    del frames, document, baseline
+    gc.collect()
+    return line
+
+
+def headline_pairs(population: str, baseline: dict, registry: dict) -> list[tuple[str, object, object]]:
+    mine, theirs = ({row["row"]: row for row in document["rows"]} for document in (baseline, registry))
+    return [(f"{key}.{field}", mine.get(key, {}).get(field), theirs.get(key, {}).get(field))
+            for key, field in HEADLINES[population]]
+
+
+def growth(lines: list[dict], line: dict, field: str) -> str:
+    """Factor by which `field` grew from the next smaller size measured (per 10x patients)."""
+    smaller = [x for x in lines if x["population"] == line["population"] and x["patients"] < line["patients"]]
+    if not smaller:
+        return "-"
+    previous = max(smaller, key=lambda x: x["patients"])
+    decades = max(1e-9, math.log10(line["patients"] / previous["patients"]))
+    return f"{(line[field] / previous[field]) ** (1 / decades):.1f}x"
+
+
+def print_table(lines: list[dict]) -> None:
+    header = (f"{'population':<10} {'patients':>8} {'lab rows':>10} | {'read':>6} {'compute':>8} {'total':>7} | "
+              f"{'baseline':>8} | {'total/base':>10} {'compute/base':>12} | {'growth reg':>10} {'growth base':>11}"
+              f" | agree")
+    print(header)
+    print("-" * len(header))
+    for line in lines:
+        print(f"{line['population']:<10} {line['patients']:>8,} {line['labs']:>10,} | {line['read_s']:>6.2f} "
+              f"{line['compute_s']:>8.2f} {line['registry_s']:>7.2f} | {line['baseline_s']:>8.2f} | "
+              f"{line['registry_s'] / line['baseline_s']:>9.2f}x {line['compute_s'] / line['baseline_s']:>11.2f}x | "
+              f"{growth(lines, line, 'registry_s'):>10} {growth(lines, line, 'baseline_s'):>11} | "
+              f"{line['matched']}/{line['rows']} rows")
+    print("(seconds; registry = analysis_compute, data read from PostgreSQL included, best of "
+          "3 runs up to 1,000 patients, 2 up to 10,000, else 1; read/compute: its own split of that run; "
+          "baseline = bench.baseline on the same frames in memory; growth = factor per 10x patients)")
+
+
+def print_totals(lines: list[dict]) -> None:
+    print("\nBoth studies together, and the issue's targets:")
+    for patients in sorted({x["patients"] for x in lines}):
+        same = [x for x in lines if x["patients"] == patients]
+        registry, baseline = sum(x["registry_s"] for x in same), sum(x["baseline_s"] for x in same)
+        verdict = ""
+        if patients == 100_000 and len(same) == 2:
+            verdict = f"  target <= 30 s: {'met' if registry <= 30 else 'NOT met'};"
+        ratio = registry / baseline
+        print(f"  {patients:>8,} patients: registry {registry:7.2f} s, baseline {baseline:7.2f} s, "
+              f"ratio {ratio:.2f}x (target <= 1.5x: {'met' if ratio <= 1.5 else 'NOT met'});{verdict}")
+
+
+def print_cross_check(lines: list[dict]) -> None:
+    print("\nCross-check, baseline figures as the expectation (compare_analysis.py), and headline figures "
+          "(baseline | registry):")
+    for line in lines:
+        print(f"  {line['population']:<10} {line['patients']:>8,}: matched {line['matched']}/{line['rows']} rows "
+              f"({line['figures']} figures); cohort sizes {'agree' if line['sizes_agree'] else 'DIFFER'} "
+              f"{line['cohort_sizes']}")
+        for name, mine, theirs in line["headlines"]:
+            print(f"      {name:<38} {mine!s:<24} | {theirs!s}")
+        for problem in line["report"]:
+            print(f"      mismatch: {problem}")
+
+
+def print_setup(lines: list[dict]) -> None:
+    print("\nSetup (not timed against the targets): generation and import of each study")
+    for line in lines:
+        print(f"  {line['population']:<10} {line['patients']:>8,}: write_study {line['generate_s']:6.1f} s, "
+              f"study_import {line['import_s']:6.1f} s, peak RSS so far {line['max_rss_mb']:,.0f} MB, "
+              f"load average {line['load']:.1f} on {os.cpu_count()} cores")
+
+
+def main() -> int:
+    arguments = parse_arguments()
+    sizes = [int(x) for x in arguments.sizes.split(",")]
+    populations = [x.strip().upper() for x in arguments.populations.split(",")]
+    admin, url = scratch_database(arguments.server)
+    try:
+        setup_django(url)
+        from bench.baseline.common import MWU_EXACT_MAX_CASES
+        from cohorts.analysis.parameters import AnalysisParameters
+
+        engine_policy = AnalysisParameters().mwu_exact_max_cases
+        print(POLICY.format(n=engine_policy))
+        if engine_policy != MWU_EXACT_MAX_CASES:
+            print(f"WARNING: the baseline switches at {MWU_EXACT_MAX_CASES} cases, the engine at {engine_policy}.")
+        print(f"Scratch database {urlsplit(url).path.lstrip('/')}; seed {arguments.seed}; "
+              f"{os.cpu_count()} cores.\n", flush=True)
+        compare = load_compare()
+        warm_up()
+        lines = []
+        for patients in sizes:
+            for population in populations:
+                lines.append(measure(population, patients, arguments.seed, compare))
+                line = lines[-1]
+                print(f"  measured {population} {patients:,}: registry {line['registry_s']:.2f} s, "
+                      f"baseline {line['baseline_s']:.2f} s, matched {line['matched']}/{line['rows']}", flush=True)
+        print()
+        print_table(lines)
+        print_totals(lines)
+        print_cross_check(lines)
+        print_setup(lines)
+        return 0 if all(x["matched"] == x["rows"] for x in lines) else 1
+    finally:
+        drop_database(admin, url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Import and export a large synthetic study on PostgreSQL, against PostgreSQL's own COPY of the same rows.
+
+    .venv/bin/python bench/import_export.py [--patients 100000] [--seed 1] [--population ADULT] [--keep]
+
+`DATABASE_URL` names the scratch database (default postgres://postgres@127.0.0.1:5432/registry_bench);
+it is dropped and created afresh, migrated, and dropped again at the end unless --keep. The study
+folder is written once by the synthetic generator into bench/out/ and reused by later runs.
+
+Timed, in one run on one server:
+- ours: `study_import` (read, validate, COPY, history rows, commit) and `study_export`;
+- the baseline: each CSV file's bytes loaded with `COPY … FROM STDIN` into a plain staging table with the
+  file's columns (typed as the file reads: dates, numbers, yes/no as boolean), and each staging table
+  written back with `COPY … TO STDOUT`. Targets: import ≥ 25% of COPY FROM, export ≥ 50% of COPY TO.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/registry_bench"
+COLUMN_TYPES = {"date": "date", "float": "double precision", "int": "smallint", "grade": "smallint",
+                "bool": "boolean"}  # everything else (text, codes, references, `<N` lab values) is text
+COPY_CHUNK = 1 << 20
+
+
+def main() -> None:
+    options = _arguments()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    _recreate_database(url)
+    os.environ["DATABASE_URL"] = url
+    _django_setup()
+    try:
+        folder = _study_folder(options)
+        results = _run(folder)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not options.keep:
+            _drop_database(url)
+    _report(results, options.patients)
+
+
+def _arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--population", choices=["ADULT", "PEDIATRIC"], default="ADULT")
+    parser.add_argument("--keep", action="store_true", help="Keep the scratch database for a look afterwards.")
+    return parser.parse_args()
+
+
+def _maintenance(url: str) -> tuple[psycopg.Connection, str]:
+    """A connection to the server's `postgres` database, and the name of the scratch database."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.pop("dbname")
+    return psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True), name
+
+
+def _recreate_database(url: str) -> None:
+    connection, name = _maintenance(url)
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _drop_database(url: str) -> None:
+    connection, name = _maintenance(url)
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
+    # A throwaway process against a throwaway database: DEBUG stays off (no query log), the key is unused.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _study_folder(options) -> Path:
+    """The generated study, reused between runs (generating 100,000 patients takes a minute)."""
+    from registry.synthetic import write_study
+
+    folder = ROOT / "bench" / "out" / f"{options.population.lower()}-{options.patients}-{options.seed}"
+    done = folder / ".complete"
+    if not done.exists():
+        started = time.perf_counter()
+        counts = write_study(folder, patients=options.patients, seed=options.seed, population=options.population)
+        done.write_text(repr(counts))
+        print(f"generated {sum(counts.values()):,} rows in {time.perf_counter() - started:.1f} s: {counts}")
+    return folder
+
+
+def _run(folder: Path) -> dict[str, tuple[int, float]]:
+    from registry.flatfile.kinds import FILES
+    from registry.flatfile.services import study_export, study_import
+
+    started = time.perf_counter()
+    batch = study_import(user=None, folder=folder)
+    imported = time.perf_counter() - started
+    rows = 1 + sum(batch.row_counts.values())
+    exported_to = folder.parent / f"{folder.name}-export"
+    started = time.perf_counter()
+    study_export(user=None, study=batch.study, folder=exported_to)
+    exported = time.perf_counter() - started
+    same = all((folder / spec.file_name).read_bytes() == (exported_to / spec.file_name).read_bytes() for spec in FILES)
+    print(f"export byte-identical to the imported files: {'yes' if same else 'NO'}")
+    copy_from, copy_to = _copy_baseline(folder, exported_to.parent / f"{folder.name}-copy")
+    return {"import (ours)": (rows, imported), "COPY FROM": copy_from,
+            "export (ours)": (rows, exported), "COPY TO": copy_to}
+
+
+def _copy_baseline(folder: Path, out: Path) -> tuple[tuple[int, float], tuple[int, float]]:
+    """COPY of every file's bytes into a staging table with its columns, and back out to a file."""
+    from django.db import connection
+
+    from registry.flatfile.kinds import FILES
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows, loading, writing = 0, 0.0, 0.0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        for spec in FILES:
+            table = f"bench_stage_{spec.file_name.removesuffix('.csv')}"
+            columns = ", ".join(f"{c.name} {COLUMN_TYPES.get(c.kind, 'text')}" for c in spec.columns)
+            raw.execute(f"DROP TABLE IF EXISTS {table}")
+            raw.execute(f"CREATE TABLE {table} ({columns})")
+            started = time.perf_counter()
+            with raw.copy(f"COPY {table} FROM STDIN (FORMAT CSV, HEADER)") as copy, open(folder / spec.file_name, "rb") as source:
+                while chunk := source.read(COPY_CHUNK):
+                    copy.write(chunk)
+            loading += time.perf_counter() - started
+            rows += raw.rowcount
+            started = time.perf_counter()
+            with raw.copy(f"COPY {table} TO STDOUT (FORMAT CSV, HEADER)") as copy, open(out / spec.file_name, "wb") as target:
+                for chunk in copy:
+                    target.write(chunk)
+            writing += time.perf_counter() - started
+    return (rows, loading), (rows, writing)
+
+
+def _report(results: dict[str, tuple[int, float]], patients: int) -> None:
+    print(f"\n{patients:,} patients")
+    print(f"{'':16}{'rows':>12}{'seconds':>10}{'rows/s':>12}")
+    for label, (rows, seconds) in results.items():
+        print(f"{label:16}{rows:>12,}{seconds:>10.2f}{rows / seconds:>12,.0f}")
+    for kind, ours, theirs, target in (("import", "import (ours)", "COPY FROM", .25),
+                                       ("export", "export (ours)", "COPY TO", .50)):
+        ratio = results[theirs][1] / results[ours][1]
+        verdict = "meets" if ratio >= target else "misses"
+        print(f"{kind}: ours runs at {ratio:.0%} of COPY's speed ({verdict} the {target:.0%} target)")
+
+
+if __name__ == "__main__":
+    main()

@@ -89,8 +89,8 @@ def adult_infection_endpoints(context: Context) -> dict[str, np.ndarray]:
         # Footnote e: any infection record in the window, documented or suspected.
         changed = perpatient.count(rows.position, in_window & yes(frame, f"{change}_change"), n)
         out[f"{change}_change"] = perpatient.flag(changed > 0, context.has_index)
-    for name, column in (("icu_admission", "icu_admission"), ("infection_death", "infection_death")):
-        event = counted & yes(frame, column)
+    for name in ("icu_admission", "infection_death"):
+        event = counted & yes(frame, name)
         has_event = perpatient.count(rows.position, event, n) > 0
         out[name] = perpatient.flag(has_event, context.has_index)
         out[f"{name}_on_blinatumomab"] = perpatient.flag(_within_blinatumomab(context, event), has_event)

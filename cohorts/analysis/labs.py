@@ -23,12 +23,15 @@ from cohorts.analysis.frames import StudyFrames
 from cohorts.stats.values import below_threshold
 
 IMMUNOGLOBULINS = {"igg": "IGG", "iga": "IGA", "igm": "IGM"}
-_KEY_SPAN = 10_000_000  # larger than any day number, so (patient, day) packs into one int64 key
+# (patient, day) packs into one int64 key: days since 1970 shifted into [1, _KEY_SPAN), which
+# covers any date within +-13,000 years; 0 marks a missing date.
+_KEY_SPAN = 10_000_000
+_DAY_SHIFT = _KEY_SPAN // 2
 
 
 def _packed(position: np.ndarray, day: np.ndarray) -> np.ndarray:
-    filled = np.where(np.isnan(day), -1, day).astype(np.int64)
-    return position.astype(np.int64) * _KEY_SPAN + filled + 1
+    shifted = np.where(np.isnan(day), 0, day + _DAY_SHIFT).astype(np.int64)
+    return position.astype(np.int64) * _KEY_SPAN + shifted
 
 
 def days_since_last_ivig_of(lab_position: np.ndarray, lab_day: np.ndarray, dose_position: np.ndarray,

@@ -70,8 +70,14 @@ def _dashboard_context(request, study, form=None) -> dict:
         "active": runs.filter(status__in=ACTIVE).order_by("-created_at").first(),
         "runs": list(runs.order_by("-created_at")[:8]),
         "sites": list(patients.order_by("site__code").values("site__code", "site__name").annotate(n=Count("id"))),
-        "completeness": completeness(patients, study.population), "form": form, "can_analyse": can_analyse,
+        "completeness": completeness(patients, study.population, cache_key=_completeness_key(user, study)),
+        "form": form, "can_analyse": can_analyse,
     }
+
+
+def _completeness_key(user, study) -> str:
+    sites = ",".join(map(str, sorted(access.site_ids_where(user))))
+    return f"registry:completeness:{study.pk}:{study.data_revision}:{sites}"
 
 
 @login_required

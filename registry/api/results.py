@@ -13,6 +13,13 @@ from openpyxl.cell import WriteOnlyCell
 
 HEADER = ("table", "row", "label", "kind", "cohort", "statistic", "value", "p", "p_display", "method", "unit")
 MODEL_FIGURES = ("odds_ratio", "rate_ratio", "screened")
+# RESULTS.md's order; PostgreSQL's jsonb does not keep the order in which keys were written.
+COHORT_ORDER = ("IVIG", "CONTROL", "ALL")
+FIGURE_ORDER = ("n", "denominator", "percent", "median", "mean", "sem", "min", "max", "total")
+
+
+def _ordered(keys, order) -> list:
+    return sorted(keys, key=lambda key: (order.index(key) if key in order else len(order), key))
 INTERVALS = ("ci_wald", "ci_profile")
 
 
@@ -26,9 +33,10 @@ def _cell(value):
 
 def _figures(row: dict) -> Iterator[tuple[str, str, object]]:
     """(cohort, statistic, value) of one result row."""
-    for cohort, figures in (row.get("cohorts") or {}).items():
-        for statistic, value in figures.items():
-            yield cohort, statistic, value
+    cohorts = row.get("cohorts") or {}
+    for cohort in _ordered(cohorts, COHORT_ORDER):
+        for statistic in _ordered(cohorts[cohort], FIGURE_ORDER):
+            yield cohort, statistic, cohorts[cohort][statistic]
     for name in MODEL_FIGURES:
         if name in row:
             yield "", name, row[name]

@@ -95,7 +95,7 @@ def _read_file(path: Path, spec: FileSpec, problems: list[Problem], hashes: dict
     lines = _record_lines(name, body, text, len(header), problems)
     if lines is None:
         return None
-    return _parse(name, text, lines, has_padded_cells(body), problems)
+    return _parse(name, body, lines, has_padded_cells(body), problems)
 
 
 def _record_lines(name: str, body: bytes, text: str, width: int, problems: list[Problem]) -> np.ndarray | None:
@@ -103,7 +103,9 @@ def _record_lines(name: str, body: bytes, text: str, width: int, problems: list[
     try:
         lines, fields = record_shapes(body, text)
     except csv.Error as error:
-        problems.append(Problem(name, error.line, "-", "a quoted cell is never closed"))
+        unclosed = "unexpected end of data" in str(error)
+        problems.append(Problem(name, error.line, "-", "a quoted cell is never closed" if unclosed
+                                else f"malformed CSV: {error}"))
         return None
     wrong = fields != width
     for line, count in zip(lines[wrong], fields[wrong]):
@@ -111,9 +113,11 @@ def _record_lines(name: str, body: bytes, text: str, width: int, problems: list[
     return None if wrong.any() else lines
 
 
-def _parse(name: str, text: str, lines: np.ndarray, padded: bool, problems: list[Problem]) -> pd.DataFrame | None:
+def _parse(name: str, body: bytes, lines: np.ndarray, padded: bool, problems: list[Problem]) -> pd.DataFrame | None:
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, index_col=False)
+        # From the bytes: a StringIO of the text would hold a second, four-bytes-a-character copy.
+        frame = pd.read_csv(io.BytesIO(body), encoding="utf-8", dtype=str, keep_default_na=False, na_filter=False,
+                            index_col=False)
     except pd.errors.ParserError as error:
         problems.append(Problem(name, 0, "-", f"malformed CSV: {str(error).strip()}"))
         return None

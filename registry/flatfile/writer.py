@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import BinaryIO
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 
 from registry.models import Patient, Site, Study
 
@@ -24,23 +24,49 @@ def export_study(study: Study, folder: Path, *, site_ids: Iterable[int] | None =
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     site_ids = sorted(site_ids) if site_ids is not None else None
-    counts = {}
+    with transaction.atomic():
+        _one_snapshot()
+        counts = {STUDY.file_name: _write_study_file(study, folder), SITES.file_name: _write_sites(study, folder, site_ids)}
+        for spec in (PATIENTS, *EVENT_FILES):
+            counts[spec.file_name] = _export_file(spec, study, folder / spec.file_name, site_ids)
+    return counts
+
+
+def _one_snapshot() -> None:
+    """All nine files from one snapshot, so an edit during the export cannot split a patient's records.
+
+    On PostgreSQL: REPEATABLE READ when this is the outermost transaction (inside another, the caller
+    chose), ISO dates whatever the server's DateStyle (COPY prints dates in it), and room to sort a
+    large file in memory.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if len(connection.atomic_blocks) == 1:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+        cursor.execute("SET LOCAL extra_float_digits = 1")  # shortest text that reads back the same float8
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
+def _write_study_file(study: Study, folder: Path) -> int:
     with open(folder / STUDY.file_name, "w", newline="", encoding="utf-8") as handle:
         writer = _csv_writer(handle)
         writer.writerow(STUDY.header)
         writer.writerow([study.code, study.title, study.population, study.index_treatment])
-    counts[STUDY.file_name] = 1
+    return 1
+
+
+def _write_sites(study: Study, folder: Path, site_ids) -> int:
     sites = Site.objects.filter(patients__study=study).distinct().order_by("code")
     if site_ids is not None:
         sites = sites.filter(id__in=site_ids)
+    rows = list(sites.values_list("code", "name"))
     with open(folder / SITES.file_name, "w", newline="", encoding="utf-8") as handle:
         writer = _csv_writer(handle)
         writer.writerow(SITES.header)
-        writer.writerows(sites.values_list("code", "name"))
-    counts[SITES.file_name] = sites.count()
-    for spec in (PATIENTS, *EVENT_FILES):
-        counts[spec.file_name] = _export_file(spec, study, folder / spec.file_name, site_ids)
-    return counts
+        writer.writerows(rows)
+    return len(rows)
 
 
 def _csv_writer(handle):
@@ -58,12 +84,10 @@ def write_rows(spec: FileSpec, study: Study, handle: BinaryIO, site_ids=None) ->
     sql, params = _select(spec, study, site_ids, postgres=postgres)
     with connection.cursor() as cursor:
         if postgres:
-            lines = 0
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT CSV, HEADER)", params) as copy:
                 for chunk in copy:
                     handle.write(chunk)
-                    lines += bytes(chunk).count(b"\n")
-            return max(lines - 1, 0)
+            return cursor.cursor.rowcount
         cursor.execute(sql, params)
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
         writer = _csv_writer(text)
@@ -108,10 +132,8 @@ def _expression(column: Column, alias: str, postgres: bool) -> str:
         if postgres:
             return f"(CASE WHEN {alias}.below_detection THEN '<' ELSE '' END || {alias}.value::text)"
         return f"{alias}.below_detection || '|' || {alias}.value"
-    if not postgres:
-        return name
-    if column.kind == "date":
-        return f"to_char({name}, 'YYYY-MM-DD')"
+    if not postgres or column.kind in {"date", "int", "grade", "float"}:
+        return name  # COPY prints dates (DateStyle ISO), integers and float8 just as the files want them
     if column.kind == "bool":
         return f"CASE WHEN {name} THEN 'yes' WHEN NOT {name} THEN 'no' END"
     if column.kind in {"text", "code"}:

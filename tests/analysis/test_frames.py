@@ -64,3 +64,9 @@ def test_restricting_to_patients_keeps_only_their_records():
     frames = read_folder(ADULT).restricted_to(["A001", "A003"])
     assert frames.patients["patient_id"].tolist() == ["A001", "A003"]
     assert set(frames.labs["patient_id"]) == {"A001", "A003"}
+
+
+def test_days_since_last_ivig_works_for_dates_before_1970():
+    frames = study("ADULT", patients=[adult_patient("A1", birth_date="1930-01-01", diagnosis_date="1960-01-01")],
+                   doses=[dose("A1", "1965-03-01")], labs=[lab("A1", "1965-03-11", "IGG", "900")])
+    assert labs_with_days_since_last_ivig(frames)["days_since_last_ivig"].tolist() == [10]

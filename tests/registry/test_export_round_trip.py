@@ -2,6 +2,7 @@
 and PostgreSQL alike (the suite runs on both), and a user's export holds only their sites.
 """
 import pytest
+from django.db import connection
 
 from registry.choices import Role
 from registry.flatfile.services import study_export, study_import
@@ -63,3 +64,21 @@ def test_a_users_export_holds_only_the_patients_of_their_sites(alice, tmp_path):
     exported_ids = {line.split(",")[0] for line in patients}
     infections = (tmp_path / "infections.csv").read_text(encoding="utf-8").splitlines()[1:]
     assert {line.split(",")[0] for line in infections} <= exported_ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_outside_any_transaction_reads_one_snapshot(tmp_path):
+    study = study_import(user=None, folder=ADULT_FOLDER).study
+    counts = study_export(user=None, study=study, folder=tmp_path)
+    assert counts["labs.csv"] == 1121
+    assert (tmp_path / "labs.csv").read_bytes() == (ADULT_FOLDER / "labs.csv").read_bytes()
+
+
+def test_dates_are_exported_as_iso_whatever_the_servers_date_style(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("DateStyle is a PostgreSQL setting")
+    study = study_import(user=None, folder=ADULT_FOLDER).study
+    with connection.cursor() as cursor:
+        cursor.execute("SET DateStyle = 'SQL, DMY'")
+    study_export(user=None, study=study, folder=tmp_path)
+    assert (tmp_path / "labs.csv").read_bytes() == (ADULT_FOLDER / "labs.csv").read_bytes()

@@ -231,6 +231,11 @@ def test_a_quote_never_closed_is_refused(folder):
     assert_refused(folder, "labs.csv:3: -: a quoted cell is never closed")
 
 
+def test_text_after_a_closing_quote_is_refused(folder):
+    _replace_line(folder, "labs.csv", 3, 'A001,"2016-03-11"x,IGM,45,mg/dL,40')
+    assert_refused(folder, """labs.csv:3: -: malformed CSV: ',' expected after '"'""")
+
+
 def test_blank_lines_are_skipped_and_later_lines_keep_their_numbers(folder):
     _replace_line(folder, "labs.csv", 3, "")
     set_cell(folder, "labs.csv", line=5, column="value", value="0")

@@ -26,6 +26,16 @@ def private_var_dir(settings, tmp_path):
     settings.VAR_DIR.mkdir()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached counts are keyed by primary keys, which a rolled-back test may hand out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def celery_eager():
     """Tasks run in the test's process, at commit, as a worker would run them."""

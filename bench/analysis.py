@@ -2,6 +2,7 @@
 against a hand-written pandas + scipy baseline, on generated registries of growing size.
 
     python bench/analysis.py [--sizes 1000,10000,100000] [--populations ADULT,PEDIATRIC] [--seed 7]
+                             [--profile-all-sizes] [--profile-dir DIR]
 
 For each size and population: generate a synthetic study folder (`write_study`, fixed seed) in a
 temporary directory, import it into a scratch PostgreSQL database created for this run (dropped at
@@ -13,6 +14,13 @@ the end), then time in the same process
 best of 3 runs up to 1,000 patients, of 2 up to 10,000, one run beyond. The two documents are then
 compared row by row (tests/tools/compare_analysis.py, the baseline's figures as the expectation),
 a cheap cross-check at sizes no expected.json covers.
+
+Both sides follow the engine's size policy (`AnalysisParameters`), printed at the start: the exact
+Mann-Whitney U up to `mwu_exact_max_cases` cases, asymptotic beyond; profile-likelihood CIs (and, in
+the engine only, stepwise selection) up to `logistic_refit_max_cases` patients, Wald CIs only beyond.
+`--profile-all-sizes` lifts the second limit on both sides, to show what the profiles cost.
+`--profile-dir DIR` runs the registry once more per study under cProfile (untimed) and writes
+DIR/registry-<population>-<patients>.prof, with the top functions printed at the end.
 
 Targets: <= 30 s for both studies together at 100,000 patients (2 cores), <= 1.5x the baseline,
 near-linear growth (about 10x per 10x patients). PostgreSQL: `--server` (default
@@ -35,10 +43,12 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# The baseline and the engine must pick the same Mann-Whitney variant for the comparison to be fair.
-POLICY = ("Mann-Whitney U (adult continuous rows): SPSS's exact test up to {n} cases (both groups "
-          "together), beyond that asymptotic, tie-corrected, continuity 0.5 - the engine's default "
-          "AnalysisParameters.mwu_exact_max_cases = {n}, used by the baseline too.")
+# The baseline and the engine must compute the same variants for the comparison to be fair.
+POLICY = ("Policy (the engine's AnalysisParameters, used by the baseline too):\n"
+          "  Mann-Whitney U: SPSS's exact test up to {mwu} cases (both groups), beyond that asymptotic, "
+          "tie-corrected, continuity 0.5 (mwu_exact_max_cases = {mwu});\n"
+          "  Table 4: profile-likelihood CIs up to {profile} analysed patients, beyond that Wald CIs only "
+          "(logistic_refit_max_cases = {profile}; the engine also skips stepwise selection there).")
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 # A few headline figures per population, shown side by side: (row, field).
 HEADLINES = {
@@ -55,7 +65,26 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--server", default=os.environ.get("DATABASE_URL", DEFAULT_SERVER),
                         help="PostgreSQL server; a scratch database is created on it and dropped")
+    parser.add_argument("--profile-all-sizes", action="store_true",
+                        help="profile-likelihood CIs at every size, on both sides")
+    parser.add_argument("--profile-dir", type=Path, help="write a cProfile of each registry run here")
     return parser.parse_args()
+
+
+def engine_and_baseline_settings(profile_all_sizes: bool):
+    """The engine's parameters and the baseline policy that computes the same variants."""
+    import dataclasses
+
+    from bench.baseline import Policy
+    from cohorts.analysis.parameters import AnalysisParameters
+
+    parameters = AnalysisParameters()
+    has_limit = hasattr(parameters, "logistic_refit_max_cases")  # an engine without it always profiles
+    if profile_all_sizes and has_limit:
+        parameters = dataclasses.replace(parameters, logistic_refit_max_cases=None)
+    policy = Policy(mwu_exact_max_cases=parameters.mwu_exact_max_cases,
+                    profile_max_cases=parameters.logistic_refit_max_cases if has_limit else None)
+    return parameters, policy
 
 
 def scratch_database(server: str) -> tuple[str, str]:
@@ -124,10 +153,9 @@ def best_of(runs: int, work):
     return best
 
 
-def measure(population: str, patients: int, seed: int, compare) -> dict:
+def measure(population: str, patients: int, arguments, compare) -> dict:
     """Generate, import and time one study; returns one line of the table."""
     from bench.baseline import tables
-    from cohorts.analysis.parameters import AnalysisParameters
     from cohorts.selectors import study_frames
     from cohorts.services import analysis_compute
     from registry.flatfile.services import study_import
@@ -138,17 +166,21 @@ def measure(population: str, patients: int, seed: int, compare) -> dict:
     runs = 3 if patients <= 1000 else 2 if patients <= 10000 else 1
     with tempfile.TemporaryDirectory(prefix="bench-analysis-") as folder:
         started = time.perf_counter()
-        counts = write_study(Path(folder), patients=patients, seed=seed, population=population, study_code=code)
+        counts = write_study(Path(folder), patients=patients, seed=arguments.seed, population=population,
+                             study_code=code)
         generated = time.perf_counter()
         study_import(user=None, folder=Path(folder))
         imported = time.perf_counter()
     study = Study.objects.get(code=code)
     site_ids = list(Site.objects.filter(patients__study=study).distinct().values_list("id", flat=True))
-    parameters = AnalysisParameters()
+    parameters, policy = engine_and_baseline_settings(arguments.profile_all_sizes)
 
     registry_s, (document, _, timings) = best_of(runs, lambda: analysis_compute(study, site_ids, parameters))
     frames = study_frames(study, site_ids)
-    baseline_s, baseline = best_of(runs, lambda: tables(frames))
+    baseline_s, baseline = best_of(runs, lambda: tables(frames, policy))
+    if arguments.profile_dir:
+        profile_registry(arguments.profile_dir / f"registry-{population.lower()}-{patients}.prof",
+                         lambda: analysis_compute(study, site_ids, parameters))
     matched, rows, figures, report = compare(baseline, document)
     line = {
         "population": population, "patients": patients, "labs": counts["labs.csv"],
@@ -164,6 +196,29 @@ def measure(population: str, patients: int, seed: int, compare) -> dict:
     del frames, document, baseline
     gc.collect()
     return line
+
+
+def profile_registry(path: Path, work) -> None:
+    import cProfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profiler = cProfile.Profile()
+    profiler.runcall(work)
+    profiler.dump_stats(path)
+
+
+def print_profiles(directory: Path) -> None:
+    """The registry's own functions that took the most time, per profiled run (cumulative)."""
+    import pstats
+
+    for path in sorted(directory.glob("registry-*.prof")):
+        print(f"\n{path.name} (cumulative seconds, functions of cohorts/ and registry/):")
+        statistics = pstats.Stats(str(path))
+        entries = [(cumulative, f"{Path(file).relative_to(ROOT)}:{line}({name})", calls)
+                   for (file, line, name), (_, calls, _, cumulative, _) in statistics.stats.items()
+                   if file.startswith(str(ROOT)) and "/.venv/" not in file]
+        for cumulative, where, calls in sorted(entries, reverse=True)[:15]:
+            print(f"  {cumulative:8.2f} s  {calls:>7} calls  {where}")
 
 
 def headline_pairs(population: str, baseline: dict, registry: dict) -> list[tuple[str, object, object]]:
@@ -240,13 +295,8 @@ def main() -> int:
     admin, url = scratch_database(arguments.server)
     try:
         setup_django(url)
-        from bench.baseline.common import MWU_EXACT_MAX_CASES
-        from cohorts.analysis.parameters import AnalysisParameters
-
-        engine_policy = AnalysisParameters().mwu_exact_max_cases
-        print(POLICY.format(n=engine_policy))
-        if engine_policy != MWU_EXACT_MAX_CASES:
-            print(f"WARNING: the baseline switches at {MWU_EXACT_MAX_CASES} cases, the engine at {engine_policy}.")
+        _, policy = engine_and_baseline_settings(arguments.profile_all_sizes)
+        print(POLICY.format(mwu=policy.mwu_exact_max_cases, profile=policy.profile_max_cases))
         print(f"Scratch database {urlsplit(url).path.lstrip('/')}; seed {arguments.seed}; "
               f"{os.cpu_count()} cores.\n", flush=True)
         compare = load_compare()
@@ -254,7 +304,7 @@ def main() -> int:
         lines = []
         for patients in sizes:
             for population in populations:
-                lines.append(measure(population, patients, arguments.seed, compare))
+                lines.append(measure(population, patients, arguments, compare))
                 line = lines[-1]
                 print(f"  measured {population} {patients:,}: registry {line['registry_s']:.2f} s, "
                       f"baseline {line['baseline_s']:.2f} s, matched {line['matched']}/{line['rows']}", flush=True)
@@ -263,6 +313,8 @@ def main() -> int:
         print_totals(lines)
         print_cross_check(lines)
         print_setup(lines)
+        if arguments.profile_dir:
+            print_profiles(arguments.profile_dir)
         return 0 if all(x["matched"] == x["rows"] for x in lines) else 1
     finally:
         drop_database(admin, url)

@@ -144,7 +144,8 @@ def igg_nadir(data: FigureInput) -> Figure:
                        linewidths=0, zorder=3)
     _thresholds(ax, data, data.frames.labs[data.frames.labs["analyte"] == "IGG"])
     counts = nadirs["cohort"].value_counts()
-    ax.set_xticks(range(len(data.cohorts)), [f"{title}\n(n = {counts.get(code, 0)})" for code, title, _ in data.cohorts])
+    labels = [f"{title}\n(n = {counts.get(code, 0)})" for code, title, _ in data.cohorts]
+    ax.set_xticks(range(len(data.cohorts)), labels)
     ax.set_xlim(-0.6, len(data.cohorts) - 0.4)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("IgG nadir (mg/dL)")

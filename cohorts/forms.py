@@ -75,13 +75,16 @@ MULTIPLE_CHOICES = {
 def _field_for(name: str, default) -> forms.Field:
     label, unit, help_text = LABELS.get(name, (name.replace("_", " ").capitalize(), "", ""))
     shown_default = ", ".join(default) if isinstance(default, tuple) else default
+    if isinstance(default, bool):
+        shown_default = "on" if default else "off"
     help_text = f"{help_text} Default: {shown_default}.".strip()
     common = {"label": label, "help_text": help_text, "initial": default}
     if isinstance(default, bool):
         field = forms.BooleanField(required=False, **common)
     elif isinstance(default, tuple):
         choices = MULTIPLE_CHOICES.get(name, [(v, v) for v in default])
-        field = forms.MultipleChoiceField(choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **common)
+        field = forms.MultipleChoiceField(choices=choices, required=False, widget=forms.CheckboxSelectMultiple,
+                                          **common)
     elif name in CHOICES:
         field = forms.ChoiceField(choices=[(c, c.replace("_", " ")) for c in CHOICES[name]], **common)
     elif isinstance(default, int) or name == "mwu_exact_max_cases":

@@ -31,7 +31,7 @@ def import_study_folder(self, job_id: int) -> str:
     try:
         batch = study_import(user=job.uploaded_by, folder=Path(job.folder), replace=job.replace)
     except FolderInvalid as error:
-        _finish(job, Status.INVALID, error.message, problems=[_problem(p) for p in error.problems])
+        _finish(job, Status.INVALID, error.message, problems=[problem_row(p) for p in error.problems])
     except RegistryError as error:
         _finish(job, Status.FAILED, error.message)
     except Exception:
@@ -42,7 +42,8 @@ def import_study_folder(self, job_id: int) -> str:
     return job.status
 
 
-def _problem(problem) -> dict:
+def problem_row(problem) -> dict:
+    """A dry-run problem as stored on the job (file, line, column, reason)."""
     return {"file": problem.file, "line": problem.line, "column": problem.column, "reason": problem.reason}
 
 

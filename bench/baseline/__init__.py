@@ -7,22 +7,25 @@ against both demo studies' `expected.json`.
 
     python -m bench.baseline FOLDER [OUTPUT.json]
 
-`tables(frames)` returns the RESULTS.md document (`study`, `population`, `cohort_sizes`,
-`cohort_of`, `rows`) with the engine's default parameters; the Mann-Whitney policy is the engine's
-(`common.MWU_EXACT_MAX_CASES`).
+`tables(frames, policy)` returns the RESULTS.md document (`study`, `population`, `cohort_sizes`,
+`cohort_of`, `rows`) with the defaults of DEFINITIONS.md; `common.Policy` says where exact
+computations give way on large studies, as the engine's parameters do.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .adult import adult_rows
+from .common import Policy
 from .pediatric import pediatric_rows
 
+__all__ = ["Policy", "tables"]
 
-def tables(frames) -> dict:
+
+def tables(frames, policy: Policy = Policy()) -> dict:
     """The analysis document of one study (frames as `cohorts.analysis.frames.StudyFrames`)."""
     population = frames.study["population"]
-    study, rows = (adult_rows if population == "ADULT" else pediatric_rows)(frames)
+    study, rows = (adult_rows if population == "ADULT" else pediatric_rows)(frames, policy)
     ids = study.patients["patient_id"].to_numpy(dtype=object)
     assigned = np.isin(study.cohort, ("IVIG", "CONTROL"))
     sizes = {c: int((study.cohort == c).sum()) for c in ("IVIG", "CONTROL")}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import (Rows, count_figures, day_numbers, first_day, last_day, mann_whitney,
-                     per_patient_count, with_positions, yes)
+from .common import (Policy, Rows, count_figures, day_numbers, first_day, last_day, per_patient_count,
+                     with_positions, yes)
 
 IMMUNOGLOBULINS = {"IGA": 70.0, "IGM": 40.0, "IGG": 700.0}  # adult "< T" thresholds, mg/dL
 LABELS = {"IGA": "IgA", "IGM": "IgM", "IGG": "IgG"}
@@ -67,9 +67,9 @@ class AdultStudy:
         return (day >= self.index[pos]) & (day <= self.fu_end[pos])
 
 
-def adult_rows(frames) -> tuple[AdultStudy, list[dict]]:
+def adult_rows(frames, policy: Policy) -> tuple[AdultStudy, list[dict]]:
     study = AdultStudy(frames)
-    rows = Rows(study.cohort, "ADULT")
+    rows = Rows(study.cohort, "ADULT", policy)
     table_1(study, rows)
     table_2(study, rows)
     table_3(study, rows)
@@ -239,7 +239,7 @@ class PerInfection:
             mine = np.isin(self.cohort, ("IVIG", "CONTROL") if name == "ALL" else (name,))
             cohorts[name] = count_figures(int((is_it & known & mine).sum()), int((known & mine).sum()))
         counts = np.where(self.infected, per_patient_count(self.pos[is_it], self.study.n), np.nan)
-        p, method = mann_whitney(counts[self.rows.masks["IVIG"]], counts[self.rows.masks["CONTROL"]])
+        p, method = self.rows.mann_whitney(counts)
         self.rows.add("T3", key, label, "count", cohorts, p, f"{method}_per_patient", unit="infections")
 
 

@@ -7,6 +7,7 @@ up a patient's index date is `index_day[pos]` rather than a merge on text ids.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -14,9 +15,21 @@ import pandas as pd
 from scipy import stats
 
 COHORTS = ("IVIG", "CONTROL", "ALL")
-# The engine's default policy (AnalysisParameters.mwu_exact_max_cases): SPSS's exact Mann-Whitney U up
-# to 400 cases, beyond that the asymptotic tie-corrected test with the 0.5 continuity correction.
-MWU_EXACT_MAX_CASES = 400
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Where exact computations give way on large studies; the defaults are the engine's
+    (AnalysisParameters), so that a timing comparison computes the same things.
+
+    - `mwu_exact_max_cases`: SPSS's exact Mann-Whitney U up to this many cases (both groups), beyond
+      it the asymptotic tie-corrected test with the 0.5 continuity correction; None = always exact.
+    - `profile_max_cases`: profile-likelihood CIs of Table 4 up to this many analysed patients,
+      beyond it Wald CIs only (`ci_profile` null); None = always.
+    """
+
+    mwu_exact_max_cases: int | None = 400
+    profile_max_cases: int | None = 2000
 
 
 def day_numbers(dates: pd.Series) -> np.ndarray:
@@ -75,9 +88,8 @@ def sort_key(values: np.ndarray, below: np.ndarray) -> np.ndarray:
     return np.where(below, np.nextafter(values, -np.inf), values)
 
 
-def mann_whitney(x: np.ndarray, y: np.ndarray, *, exact_max_cases: int | None = MWU_EXACT_MAX_CASES
-                 ) -> tuple[float | None, str]:
-    """SPSS's exact Mann-Whitney U (ties ignored), asymptotic past `exact_max_cases` (see above)."""
+def mann_whitney(x: np.ndarray, y: np.ndarray, exact_max_cases: int | None) -> tuple[float | None, str]:
+    """SPSS's exact Mann-Whitney U (ties ignored), asymptotic past `exact_max_cases` (`Policy`)."""
     x, y = x[~np.isnan(x)], y[~np.isnan(y)]
     if len(x) == 0 or len(y) == 0:
         return None, "mann_whitney_u_exact"
@@ -163,7 +175,8 @@ def format_p(p: float | None, paper: str) -> str | None:
 class Rows:
     """Builds one study's rows over its cohort masks (`IVIG`, `CONTROL`, `ALL`)."""
 
-    def __init__(self, cohort: np.ndarray, paper: str):
+    def __init__(self, cohort: np.ndarray, paper: str, policy: Policy):
+        self.policy = policy
         self.masks = {"IVIG": cohort == "IVIG", "CONTROL": cohort == "CONTROL"}
         self.masks["ALL"] = self.masks["IVIG"] | self.masks["CONTROL"]
         self.paper = paper
@@ -174,6 +187,11 @@ class Rows:
         self.rows.append({"table": table, "row": key, "label": label, "kind": kind, "cohorts": cohorts,
                           "p": p, "p_display": format_p(p, self.paper),
                           "method": method, **extra})
+
+    def mann_whitney(self, values: np.ndarray) -> tuple[float | None, str]:
+        """Mann-Whitney U of IVIG against control, exact or asymptotic as the policy says."""
+        return mann_whitney(values[self.masks["IVIG"]], values[self.masks["CONTROL"]],
+                            self.policy.mwu_exact_max_cases)
 
     def text(self, key: str, label: str, kind: str, cohorts: dict) -> None:
         """A Results-text figure without a test."""
@@ -197,7 +215,7 @@ class Rows:
         ranked = values if below is None else sort_key(values, below)
         cohorts = {c: median_range(values[m], None if below is None else below[m])
                    for c, m in self.masks.items()}
-        p, method = mann_whitney(ranked[self.masks["IVIG"]], ranked[self.masks["CONTROL"]])
+        p, method = self.mann_whitney(ranked)
         self.add(table, key, label, "median_range", cohorts, p, method)
 
     def mean(self, table: str, key: str, label: str, values: np.ndarray, kind: str = "mean_sem", *,

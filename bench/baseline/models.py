@@ -29,8 +29,9 @@ def poisson(counts: np.ndarray, days: np.ndarray, ivig: np.ndarray, control: np.
     return float(fit.pvalues[1]), float(math.exp(fit.params[1]))
 
 
-def logistic(y: np.ndarray, candidates: pd.DataFrame) -> dict[str, dict]:
-    """One term per column: odds ratio, Wald p and CI, profile-likelihood CI (complete cases)."""
+def logistic(y: np.ndarray, candidates: pd.DataFrame, *, profile: bool = True) -> dict[str, dict]:
+    """One term per column: odds ratio, Wald p and CI, and (when `profile`) the profile-likelihood
+    CI; complete cases."""
     complete = candidates.notna().all(axis=1).to_numpy()
     outcome = y[complete]
     exog = sm.add_constant(candidates[complete].to_numpy(dtype=float), has_constant="add")
@@ -40,7 +41,7 @@ def logistic(y: np.ndarray, candidates: pd.DataFrame) -> dict[str, dict]:
         beta, se = float(fit.params[j]), float(fit.bse[j])
         terms[name] = {"odds_ratio": math.exp(beta), "p": float(fit.pvalues[j]),
                        "ci_wald": [math.exp(beta - Z_95 * se), math.exp(beta + Z_95 * se)],
-                       "ci_profile": profile_interval(outcome, exog, j, fit)}
+                       "ci_profile": profile_interval(outcome, exog, j, fit) if profile else None}
     return terms
 
 

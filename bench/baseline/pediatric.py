@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import (Rows, chi_square, count_figures, day_numbers, first_day, last_day, mean_figures,
+from .common import (Policy, Rows, chi_square, count_figures, day_numbers, first_day, last_day, mean_figures,
                      per_patient_count, per_patient_sum, with_positions, yes)
 from .models import logistic, poisson
 
@@ -68,9 +68,9 @@ class PediatricStudy:
         return (day >= self.index[pos]) & (day <= self.maintenance_end[pos])
 
 
-def pediatric_rows(frames) -> tuple[PediatricStudy, list[dict]]:
+def pediatric_rows(frames, policy: Policy) -> tuple[PediatricStudy, list[dict]]:
     study = PediatricStudy(frames)
-    rows = Rows(study.cohort, "PEDIATRIC")
+    rows = Rows(study.cohort, "PEDIATRIC", policy)
     table_1(study, rows)
     events = period_events(study)
     tables_2_3(study, rows, events)
@@ -183,13 +183,15 @@ def table_4(study: PediatricStudy, rows: Rows, events: dict) -> None:
     analysed = rows.masks["ALL"]
     ivig = rows.masks["IVIG"][analysed].astype(float)
     frame = pd.DataFrame({name: values[analysed] for name, values in candidates.items()})
+    limit = rows.policy.profile_max_cases
+    profile = limit is None or len(ivig) <= limit
     for name, label in CANDIDATES.items():
         if frame[name].dropna().nunique() < 2:
             continue  # a single value gives no row (DEFINITIONS.md)
-        term = logistic(ivig, frame[[name]])[name]
+        term = logistic(ivig, frame[[name]], profile=profile)[name]
         rows.add("T4", f"t4_univariate_{name}", label, "odds_ratio", {}, term["p"], "logistic_univariate_wald",
                  **{k: term[k] for k in ("odds_ratio", "ci_wald", "ci_profile")}, screened=term["p"] < 0.25)
-    fit = logistic(ivig, frame[list(FINAL_MODEL)])
+    fit = logistic(ivig, frame[list(FINAL_MODEL)], profile=profile)
     for name in FINAL_MODEL:
         term = fit[name]
         rows.add("T4", f"t4_multivariable_{name}", CANDIDATES[name], "odds_ratio", {}, term["p"],

@@ -30,21 +30,27 @@ def _printed(document: dict) -> dict[str, dict]:
     for table in paper_tables(document):
         for line in table.lines:
             if not line.heading:
-                printed[line.key] = {"label": line.label, "table": table.code,
+                printed[line.key] = {"label": line.label, "table": table.title,
                                      "cells": [c.text for c in line.cells], "p": line.p, "columns": table.columns}
     return printed
 
 
 def moved_rows(a: dict, b: dict) -> list[dict]:
+    """Per table: its columns and the rows whose printed figures or p differ, cell by cell."""
     first, second = _printed(a), _printed(b)
-    moved = []
+    groups: dict[str, dict] = {}
     for key in list(first) + [k for k in second if k not in first]:
         old, new = first.get(key), second.get(key)
-        if old is None or new is None or old["cells"] != new["cells"] or old["p"] != new["p"]:
-            shown = new or old
-            moved.append({"key": key, "label": shown["label"], "table": shown["table"], "old": old, "new": new,
-                          "columns": shown["columns"][1:-1]})
-    return moved
+        shown = new or old
+        before = (old["cells"] + [old["p"]]) if old else [""] * (len(shown["cells"]) + 1)
+        after = (new["cells"] + [new["p"]]) if new else [""] * (len(shown["cells"]) + 1)
+        if before == after:
+            continue
+        group = groups.setdefault(shown["table"], {"table": shown["table"], "columns": shown["columns"][1:],
+                                                   "rows": []})
+        group["rows"].append({"label": shown["label"], "cells": [
+            {"old": o, "new": n, "changed": o != n} for o, n in zip(before, after)]})
+    return list(groups.values())
 
 
 def moved_figures(run_a, run_b, changes: list[dict], cohorts_changed: int) -> list[dict]:
@@ -74,9 +80,10 @@ def run_compare(request):
     changes = parameter_changes(run_a.parameters, run_b.parameters)
     cohorts_a, cohorts_b = doc_a.get("cohort_of", {}), doc_b.get("cohort_of", {})
     switched = sum(1 for pid in set(cohorts_a) | set(cohorts_b) if cohorts_a.get(pid) != cohorts_b.get(pid))
-    rows = moved_rows(doc_a, doc_b)
+    groups = moved_rows(doc_a, doc_b)
     return page(request, "cohorts/compare.html", {
-        "a": run_a, "b": run_b, "study": run_a.study, "changes": changes, "rows": rows, "switched": switched,
+        "a": run_a, "b": run_b, "study": run_a.study, "changes": changes, "groups": groups, "switched": switched,
+        "moved_count": sum(len(group["rows"]) for group in groups),
         "sizes": (doc_a.get("cohort_sizes", {}), doc_b.get("cohort_sizes", {})),
         "figures": moved_figures(run_a, run_b, changes, switched),
     }, section="studies")

@@ -1,6 +1,7 @@
 """Serializer building blocks: documented model fields, the `<N` lab value, scoped relations."""
 from __future__ import annotations
 
+import copy
 import re
 
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +18,18 @@ LAB_VALUE = re.compile(LAB_VALUE_SHAPE)
 
 
 class DescribedModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose fields carry the data dictionary's description (label, unit, codes)."""
+    """A ModelSerializer whose fields carry the data dictionary's description (label, unit, codes).
+
+    Its fields are built from the model once per class and copied for each use: DRF rebuilds them for
+    every serializer instance, which was a third of the time of a patient detail with its records.
+    """
+
+    def get_fields(self):
+        prototype = type(self).__dict__.get("_prototype_fields")
+        if prototype is None:
+            prototype = super().get_fields()
+            type(self)._prototype_fields = prototype
+        return copy.deepcopy(prototype)
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

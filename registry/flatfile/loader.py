@@ -2,7 +2,9 @@
 
 Rows go in with PostgreSQL's COPY (or executemany on SQLite), and the history table of each model
 receives one "+" row per record, written by the database itself (INSERT … SELECT), so the bulk path
-is audited like every single edit: who, when, and the import batch as the reason.
+is audited like every single edit: who, when, and the import batch as the reason. On PostgreSQL the
+CSV for COPY is formatted by a worker thread running ahead of the server, so that formatting overlaps
+the server's own work (COPY, history rows) instead of adding to it.
 """
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ def cohort_maps(user, study_ids) -> dict[int, dict[str, str | None]]:
     latest = latest_runs(user, study_ids)
     if not latest:
         return {}
-    found = AnalysisResult.objects.filter(run_id__in=latest.values()).values_list("run__study_id", "document__cohort_of")
+    found = AnalysisResult.objects.filter(run_id__in=latest.values()).values_list("run__study_id",
+                                                                                   "document__cohort_of")
     return {study_id: (mapping or {}) for study_id, mapping in found}
 
 

@@ -23,7 +23,7 @@ from registry.flatfile.reader import FolderInvalid
 from registry.flatfile.services import study_import_check
 from registry.forms import ImportUploadForm
 from registry.models import ImportJob, Study
-from registry.tasks import import_study_folder, job_directory
+from registry.tasks import import_study_folder, job_directory, problem_row
 
 from .common import must_enter_data_somewhere, page
 
@@ -51,7 +51,8 @@ def unpack(upload, destination: Path) -> Path:
     members = [m for m in archive.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")
                and not PurePosixPath(m.filename).name.startswith(".") and "__MACOSX" not in m.filename]
     if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-        raise ArchiveInvalid("The unpacked files would exceed 2 GB; split the study or import it from the command line.")
+        raise ArchiveInvalid("The unpacked files would exceed 2 GB; split the study or import it from the "
+                             "command line.")
     parents = {PurePosixPath(m.filename).parent for m in members if PurePosixPath(m.filename).name == "study.csv"}
     if len(parents) != 1:
         raise ArchiveInvalid("The zip must hold exactly one study folder (one study.csv), at its top or in one folder.")
@@ -95,7 +96,7 @@ def _dry_run(user, token, folder: Path, file_name: str, replace: bool) -> Import
         parsed = study_import_check(user=user, folder=folder)
     except FolderInvalid as error:
         job.status, job.message = Status.INVALID, error.message
-        job.problems = [{"file": p.file, "line": p.line, "column": p.column, "reason": p.reason} for p in error.problems]
+        job.problems = [problem_row(p) for p in error.problems]
     except AccessDenied as error:
         job.status, job.message = Status.INVALID, error.message
     else:

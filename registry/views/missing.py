@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import BooleanField, Count, DateField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField, Count, DateField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Subquery,
+)
 
 from infections.models import Infection
 from registry.models import LabResult, Patient, TreatmentCourse

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from infections.models import Hospitalization, Infection
+from infections.models import Infection
 from registry import access, services
 from registry.errors import AccessDenied, EditConflict, RecordInvalid
 from registry.forms import PatientFilterForm, PatientForm, PatientRegisterForm, RemoveForm
@@ -80,7 +80,8 @@ def _filtered(user, patients, filters: dict):
     if filters["missing"]:
         patients = filter_lacking(patients, filters["missing"])
     if filters["cohort"]:
-        study_ids = [filters["study"].pk] if filters["study"] else list(studies_visible_to(user).values_list("id", flat=True))
+        studies = [filters["study"]] if filters["study"] else studies_visible_to(user)
+        study_ids = [study.pk for study in studies]
         patients = patients.filter(_in_cohort(cohort_maps(user, study_ids), filters["cohort"]))
     return patients
 

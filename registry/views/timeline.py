@@ -39,7 +39,8 @@ def _links(kind: str, record) -> list[tuple[str, str]]:
 def _course(course) -> Entry:
     end = f"until {course.end_date:%Y-%m-%d}" if course.end_date else "ongoing"
     cycle = f", cycle {course.cycle_number}" if course.cycle_number else ""
-    return Entry(course.start_date, "course", f"{course.get_kind_display()}{cycle}", end, links=_links("course", course))
+    return Entry(course.start_date, "course", f"{course.get_kind_display()}{cycle}", end,
+                 links=_links("course", course))
 
 
 def _dose(dose) -> Entry:

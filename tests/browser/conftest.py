@@ -118,6 +118,7 @@ def worker(monkeypatch):
 
     background = BackgroundWorker()
     monkeypatch.setattr(cohort_tasks.run_analysis, "delay", background.delay(cohort_tasks.run_analysis))
-    monkeypatch.setattr(registry_tasks.import_study_folder, "delay", background.delay(registry_tasks.import_study_folder))
+    importer = registry_tasks.import_study_folder
+    monkeypatch.setattr(importer, "delay", background.delay(importer))
     yield background
     background.join()

@@ -61,7 +61,8 @@ def _add_dose_and_labs(page, patient_url: str) -> None:
     page.select_option("#id_setting", "CLINIC")
     page.select_option("#id_indication", "PRE_EMPTIVE")
     _save(page)
-    for analyte, value, day in (("IGG", "612", "2021-02-25"), ("IGM", "<5", "2021-02-25"), ("IGG", "388", "2021-04-20")):
+    results = (("IGG", "612", "2021-02-25"), ("IGM", "<5", "2021-02-25"), ("IGG", "388", "2021-04-20"))
+    for analyte, value, day in results:
         page.goto(f"{patient_url}lab/new/")
         page.fill("#id_collected_on", day)
         page.select_option("#id_analyte", analyte)

@@ -51,7 +51,7 @@ def test_comparing_two_runs_names_the_changed_parameter_and_what_moved(login, ad
     second = finished_run(bob_at_msh, imported_studies["adult"], parameters={"igg_low_mg_dl": 600})
     content = login(bob_at_msh).get(f"/analyses/compare/?a={adult_run.pk}&b={second.pk}").content.decode()
     assert "igg_low_mg_dl" in content and "700.0" in content and "600.0" in content
-    assert "Baseline IgG hypogammaglobulinemia" in content
+    assert "Baseline IgG hypogammaglobulinemia" in content and "Baseline IgA, mg/dL" not in content
     assert "moved" in content
 
 

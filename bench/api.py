@@ -1,0 +1,386 @@
+"""The REST API under load: a 10,000-patient registry on PostgreSQL served by gunicorn on loopback.
+
+    .venv/bin/python bench/api.py [--patients 10000] [--clients 32] [--seconds 15] [--workers 4] [--keep]
+
+`DATABASE_URL` names a scratch database (default postgres://postgres@127.0.0.1:5432/registry_api_bench),
+dropped and created afresh, migrated, filled with `registry.synthetic.write_study` through
+`study_import`, and dropped at the end unless --keep. The server runs with production settings
+(DEBUG off), a real token, and the throttle raised out of the way.
+
+Measured in one run, each beside a baseline of the same run:
+- patient detail (the patient and every record) latency and throughput with N concurrent keep-alive
+  clients, against a constant-JSON Django view served by the same server through the same middleware,
+  and against the same rows fetched with raw SQL (psycopg, N threads);
+- list throughput (patients and lab results, 100 rows a page, following the cursor);
+- the streaming lab-results CSV in rows/s against PostgreSQL's own COPY of the same rows, with the
+  growth of the server's memory while streaming (constant memory means it stays flat).
+Target: patient detail p95 < 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+from django.http import JsonResponse
+from django.urls import include, path
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/registry_api_bench"
+HOST = "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+PORT = _free_port()
+
+
+def constant(request):
+    """The baseline view: no database, no serializer; only Django, its middleware and JSON."""
+    return JsonResponse({"status": "ok", "patients": []})
+
+
+def __getattr__(name: str):
+    """`urlpatterns` of the bench server: the registry's, plus the baseline view. Built on first use,
+    in the server process, so that running this file as a script does not import the registry."""
+    if name == "urlpatterns":
+        return [path("bench/constant/", constant), path("", include("registry.urls"))]
+    raise AttributeError(name)
+
+
+def bench_application():
+    """gunicorn's app factory ('bench.api:bench_application()'): the registry with the baseline URL."""
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    settings.ROOT_URLCONF = "bench.api"
+    return application
+
+
+def main() -> None:
+    options = _arguments()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    environment = _environment(url)
+    if not options.reuse:
+        _recreate_database(url)
+    try:
+        key, patient_ids = _prepare(options, environment, url)
+        results = _measure(options, environment, url, key, patient_ids)
+    finally:
+        if not options.keep:
+            _drop_database(url)
+    _report(results, options)
+
+
+def _arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15.0, help="Length of each load phase.")
+    parser.add_argument("--max-requests", type=int, default=20_000, help="Cap of each load phase.")
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
+    parser.add_argument("--reuse", action="store_true", help="Use the database a --keep run left (no import).")
+    return parser.parse_args()
+
+
+def _environment(url: str) -> dict:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_TESTING")}
+    environment.update(
+        DATABASE_URL=url, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST, DJANGO_SECURE_SSL_REDIRECT="0", REGISTRY_TOKEN_THROTTLE="100000000/hour",
+        DATABASE_CONN_MAX_AGE="600", PYTHONPATH=str(ROOT), DJANGO_SETTINGS_MODULE="registry.settings",
+    )
+    return environment
+
+
+def _maintenance(url: str) -> tuple[psycopg.Connection, str]:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.pop("dbname")
+    return psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True), name
+
+
+def _recreate_database(url: str) -> None:
+    connection, name = _maintenance(url)
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _drop_database(url: str) -> None:
+    connection, name = _maintenance(url)
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _manage(environment: dict, *arguments: str) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise SystemExit(f"manage.py {' '.join(arguments)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout.strip()
+
+
+def _prepare(options, environment: dict, url: str) -> tuple[str, list[int]]:
+    """Migrate, import the synthetic study, and give the bench user a token at every site."""
+    from registry.synthetic import write_study
+
+    folder = ROOT / "bench" / "out" / f"api-adult-{options.patients}-{options.seed}"
+    if not (folder / ".complete").exists():
+        counts = write_study(folder, patients=options.patients, seed=options.seed, population="ADULT")
+        (folder / ".complete").write_text(repr(counts))
+    if not options.reuse:
+        _manage(environment, "migrate", "--verbosity", "0")
+        started = time.perf_counter()
+        print(_manage(environment, "import_study", str(folder)), f"({time.perf_counter() - started:.1f} s)")
+    with psycopg.connect(url) as connection:
+        sites = [code for (code,) in connection.execute("SELECT code FROM registry_site ORDER BY code")]
+        patient_ids = [pk for (pk,) in connection.execute("SELECT id FROM registry_patient")]
+        connection.execute("ANALYZE")
+    for site in sites:
+        _manage(environment, "grant_access", "bench", site, "ADMIN")
+    return _manage(environment, "issue_token", "bench"), patient_ids
+
+
+class Server:
+    """gunicorn on loopback, as a context manager: started, waited for, stopped by its own pid."""
+
+    def __init__(self, options, environment: dict):
+        self.command = [sys.executable, "-m", "gunicorn", "bench.api:bench_application()", "--bind", f"{HOST}:{PORT}",
+                        "--workers", str(options.workers), "--worker-class", "gthread", "--threads",
+                        str(options.threads), "--keep-alive", "30", "--log-level", "warning", "--timeout", "120"]
+        self.environment = environment
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.environment)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if _get(http.client.HTTPConnection(HOST, PORT, timeout=5), "/bench/constant/", {})[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+    def memory_kib(self) -> int:
+        """Resident memory of the master and its workers."""
+        pids = [self.process.pid]
+        for children in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            pids += [int(pid) for pid in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status")
+            if status.exists():
+                line = next(line for line in status.read_text().splitlines() if line.startswith("VmRSS"))
+                total += int(line.split()[1])
+        return total
+
+
+def _get(connection: http.client.HTTPConnection, url: str, headers: dict) -> tuple[int, bytes]:
+    connection.request("GET", url, headers=headers)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _load(options, urls, headers: dict, rows_of=None) -> dict:
+    """N keep-alive clients requesting `urls(client_state)` until the time or request budget is spent."""
+    latencies, errors, rows = [], [0], [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + options.seconds
+    budget = iter(range(options.max_requests))
+
+    def client():
+        connection, state = http.client.HTTPConnection(HOST, PORT, timeout=60), {}
+        while time.monotonic() < deadline and next(budget, None) is not None:
+            started = time.perf_counter()
+            status, body = _get(connection, urls(state), headers)
+            elapsed = time.perf_counter() - started
+            counted = rows_of(body, state) if rows_of and status == 200 else 0
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += status != 200
+                rows[0] += counted
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(options.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return _summary(latencies, time.perf_counter() - started, errors[0], rows[0])
+
+
+def _summary(latencies: list[float], seconds: float, errors: int, rows: int) -> dict:
+    ordered = sorted(latencies) or [float("nan")]
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    return {"requests": len(latencies), "errors": errors, "p50_ms": pick(0.50), "p95_ms": pick(0.95),
+            "p99_ms": pick(0.99), "per_s": len(latencies) / seconds, "rows_per_s": rows / seconds}
+
+
+def _page_walker(first: str):
+    """Each client follows the cursor's `next` links from the first page, starting over at the end."""
+    def urls(state):
+        return state.get("next") or first
+
+    def rows_of(body, state):
+        page = json.loads(body)
+        state["next"] = page["next"].split(f"{PORT}", 1)[-1] if page["next"] else None
+        return len(page["results"])
+    return urls, rows_of
+
+
+DETAIL_SQL = (
+    "SELECT p.*, s.code, st.code FROM registry_patient p JOIN registry_site s ON s.id = p.site_id "
+    "JOIN registry_study st ON st.id = p.study_id WHERE p.id = %s",
+    *(f"SELECT * FROM {table} WHERE patient_id = %s ORDER BY patient_id, {column}, id" for table, column in (
+        ("registry_treatmentcourse", "start_date"), ("registry_ivigdose", "given_on"),
+        ("registry_labresult", "collected_on"), ("infections_infection", "onset_on"),
+        ("infections_hospitalization", "admitted_on"), ("registry_responseassessment", "assessed_on"))),
+)
+
+
+def _raw_detail(options, url: str, patient_ids: list[int]) -> dict:
+    """The patient detail's rows fetched with raw SQL by N threads: the database's share of the work."""
+    latencies = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + options.seconds
+    budget = iter(range(options.max_requests))
+
+    def client():
+        with psycopg.connect(url, autocommit=True) as connection:
+            while time.monotonic() < deadline and next(budget, None) is not None:
+                pk = random.choice(patient_ids)
+                started = time.perf_counter()
+                for statement in DETAIL_SQL:
+                    connection.execute(statement, (pk,)).fetchall()
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(options.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return _summary(latencies, time.perf_counter() - started, 0, 0)
+
+
+def _stream(server: Server, headers: dict) -> dict:
+    """The labs CSV read to the end by one client; the server's memory sampled while it streams."""
+    before, peak, done = server.memory_kib(), [0], threading.Event()
+
+    def sample():
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], server.memory_kib())
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=600)
+    started = time.perf_counter()
+    connection.request("GET", "/api/lab-results/export/", headers=headers)
+    response, lines = connection.getresponse(), 0
+    while chunk := response.read(1 << 16):
+        lines += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return {"rows": lines - 1, "seconds": seconds, "rows_per_s": (lines - 1) / seconds,
+            "memory_growth_mib": max(0, peak[0] - before) / 1024}
+
+
+COPY_LABS = (
+    "COPY (SELECT st.code, s.code, p.patient_id, to_char(l.collected_on, 'YYYY-MM-DD'), l.analyte, "
+    "CASE WHEN l.below_detection THEN '<' ELSE '' END || l.value::text, l.value, l.below_detection, l.unit, "
+    "l.lower_limit_normal, l.id FROM registry_labresult l JOIN registry_patient p ON p.id = l.patient_id "
+    "JOIN registry_site s ON s.id = p.site_id JOIN registry_study st ON st.id = p.study_id ORDER BY l.id) "
+    "TO STDOUT (FORMAT CSV, HEADER)"
+)
+
+
+def _raw_copy(url: str) -> dict:
+    """PostgreSQL's own COPY of the same lab rows and columns: the floor of any CSV export."""
+    with psycopg.connect(url) as connection:
+        started, lines = time.perf_counter(), 0
+        with connection.cursor().copy(COPY_LABS) as copy:
+            for chunk in copy:
+                lines += bytes(chunk).count(b"\n")
+        seconds = time.perf_counter() - started
+    return {"rows": lines - 1, "seconds": seconds, "rows_per_s": (lines - 1) / seconds}
+
+
+def _measure(options, environment: dict, url: str, key: str, patient_ids: list[int]) -> dict:
+    headers = {"Authorization": f"Token {key}", "Host": HOST}
+    detail = lambda state: f"/api/patients/{random.choice(patient_ids)}/"  # noqa: E731
+    results = {}
+    with Server(options, environment) as server:
+        warm_up = argparse.Namespace(**{**vars(options), "seconds": 3})
+        _load(warm_up, detail, headers)  # imports, connections and caches of every worker
+        results["constant"] = _load(options, lambda state: "/bench/constant/", headers)
+        results["detail"] = _load(options, detail, headers)
+        results["detail_1_client"] = _load(argparse.Namespace(**{**vars(options), "clients": 1}), detail, headers)
+        results["patients_list"] = _load(options, *_page_walker("/api/patients/?page_size=100"), headers)
+        results["labs_list"] = _load(options, *_page_walker("/api/lab-results/?page_size=100"), headers)
+        results["stream"] = _stream(server, headers)
+    results["raw_detail"] = _raw_detail(options, url, patient_ids)
+    results["copy"] = _raw_copy(url)
+    return results
+
+
+def _report(results: dict, options) -> None:
+    n = options.clients
+    print(f"\n{options.patients:,} patients, {n} clients, {options.workers} gunicorn workers x "
+          f"{options.threads} threads, {os.cpu_count()} CPUs")
+    print(f"{'measurement':44}{'ours':>14}{'baseline':>14}{'ratio':>8}  baseline is")
+    rows = (
+        ("patient detail p95 (ms)", results["detail"]["p95_ms"], results["constant"]["p95_ms"], "constant JSON view"),
+        ("patient detail p50 (ms)", results["detail"]["p50_ms"], results["constant"]["p50_ms"], "constant JSON view"),
+        ("patient detail p95 (ms)", results["detail"]["p95_ms"], results["raw_detail"]["p95_ms"],
+         f"raw SQL, {n} threads"),
+        ("patient detail requests/s", results["detail"]["per_s"], results["constant"]["per_s"], "constant JSON view"),
+        ("patient detail p95, 1 client (ms)", results["detail_1_client"]["p95_ms"], results["constant"]["p95_ms"],
+         "constant JSON view"),
+        ("patient list requests/s", results["patients_list"]["per_s"], results["constant"]["per_s"],
+         "constant JSON view"),
+        ("patient list rows/s", results["patients_list"]["rows_per_s"], None, ""),
+        ("lab list rows/s", results["labs_list"]["rows_per_s"], None, ""),
+        ("labs CSV export rows/s", results["stream"]["rows_per_s"], results["copy"]["rows_per_s"], "PostgreSQL COPY"),
+        ("labs CSV server memory growth (MiB)", results["stream"]["memory_growth_mib"], None, ""),
+    )
+    for label, ours, baseline, what in rows:
+        ratio = f"{ours / baseline:8.2f}" if baseline else " " * 8
+        shown = f"{baseline:14,.1f}" if baseline is not None else " " * 14
+        print(f"{label:44}{ours:14,.1f}{shown}{ratio}  {what}")
+    errors = sum(r.get("errors", 0) for r in results.values())
+    print(f"labs exported: {results['stream']['rows']:,} rows (COPY: {results['copy']['rows']:,}); "
+          f"non-200 responses: {errors}")
+    verdict = "meets" if results["detail"]["p95_ms"] < 50 else "misses"
+    print(f"patient detail p95 {results['detail']['p95_ms']:.1f} ms with {n} clients: {verdict} the 50 ms target")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

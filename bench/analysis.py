@@ -216,7 +216,7 @@ def print_profiles(directory: Path) -> None:
         statistics = pstats.Stats(str(path))
         entries = [(cumulative, f"{Path(file).relative_to(ROOT)}:{line}({name})", calls)
                    for (file, line, name), (_, calls, _, cumulative, _) in statistics.stats.items()
-                   if file.startswith(str(ROOT)) and "/.venv/" not in file]
+                   if file.startswith(str(ROOT)) and "/.venv/" not in file and "/bench/" not in file]
         for cumulative, where, calls in sorted(entries, reverse=True)[:15]:
             print(f"  {cumulative:8.2f} s  {calls:>7} calls  {where}")
 

@@ -8,9 +8,10 @@ the server's own work (COPY, history rows) instead of adding to it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from functools import partial
+from queue import SimpleQueue
+from threading import Event, Thread
 
 import pandas as pd
 from django.db import connection
@@ -23,6 +24,7 @@ from .kinds import EVENT_FILES, PATIENTS
 from .reader import ParsedStudy
 
 COPY_CHUNK_ROWS = 50_000
+_DONE = object()  # the end of one table's chunks
 
 
 def load_study(parsed: ParsedStudy, *, user, study: Study | None) -> ImportBatch:
@@ -102,23 +104,48 @@ def _insert(model, frame: pd.DataFrame) -> None:
 def _insert_tables(tables: list[tuple[type, Callable[[], pd.DataFrame]]], *, after_each) -> None:
     """Insert each model's rows (made by its callable), then call `after_each(model)`.
 
-    On PostgreSQL one worker thread prepares and formats the CSV of the tables in order, running
-    ahead while the server loads a table and writes its history: the client's work hides behind
-    the server's instead of adding to it.
+    On PostgreSQL a worker thread prepares the tables in order and formats their CSV chunk by chunk,
+    running ahead of the server: COPY starts on a table's first chunk, and the next tables are
+    formatted while the server writes this one's history, so client work hides behind the server's.
     """
     if connection.vendor != "postgresql":
         for model, rows in tables:
             _execute_many(model, _table_frame(model, rows()))
             after_each(model)
         return
-    formatter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-format")
+    queues, stop = [SimpleQueue() for _ in tables], Event()
+    worker = Thread(target=_format_tables, args=(tables, queues, stop), name="copy-format", daemon=True)
+    worker.start()
     try:
-        formatted = [formatter.submit(_csv_chunks, model, rows) for model, rows in tables]
-        for (model, _), chunks in zip(tables, formatted):
-            _copy(model, chunks.result())
+        for (model, _), queue in zip(tables, queues):
+            _copy(model, _chunks_from(queue))
             after_each(model)
     finally:
-        formatter.shutdown(cancel_futures=True)
+        stop.set()
+        worker.join()
+
+
+def _format_tables(tables, queues: list[SimpleQueue], stop: Event) -> None:
+    """The worker: each table's CSV chunks into its queue, then `_DONE` (or the exception that stopped it)."""
+    try:
+        for (model, rows), queue in zip(tables, queues):
+            frame = _table_frame(model, rows())
+            for start in range(0, len(frame), COPY_CHUNK_ROWS):
+                if stop.is_set():
+                    return
+                queue.put(frame.iloc[start:start + COPY_CHUNK_ROWS].to_csv(
+                    header=False, index=False, date_format="%Y-%m-%d"))
+            queue.put(_DONE)
+    except Exception as error:  # handed to the main thread, which raises it
+        for queue in queues:
+            queue.put(error)
+
+
+def _chunks_from(queue: SimpleQueue):
+    while (chunk := queue.get()) is not _DONE:
+        if isinstance(chunk, Exception):
+            raise chunk
+        yield chunk
 
 
 def _table_frame(model, frame: pd.DataFrame) -> pd.DataFrame:
@@ -135,15 +162,7 @@ def _fill_model_defaults(model, frame: pd.DataFrame) -> None:
             frame[field.attname] = frame[field.attname].fillna("")
 
 
-def _csv_chunks(model, rows: Callable[[], pd.DataFrame]) -> list[str]:
-    frame = _table_frame(model, rows())
-    return [frame.iloc[start:start + COPY_CHUNK_ROWS].to_csv(header=False, index=False, date_format="%Y-%m-%d")
-            for start in range(0, len(frame), COPY_CHUNK_ROWS)]
-
-
-def _copy(model, chunks: list[str]) -> None:
-    if not chunks:
-        return
+def _copy(model, chunks: Iterable[str]) -> None:
     text_columns = [
         connection.ops.quote_name(f.column) for f in model._meta.concrete_fields
         if f.get_internal_type() in {"CharField", "TextField"} and not f.null
@@ -151,8 +170,8 @@ def _copy(model, chunks: list[str]) -> None:
     force = f", FORCE_NOT_NULL ({', '.join(text_columns)})" if text_columns else ""
     sql = f"COPY {model._meta.db_table} ({_quoted_columns(model)}) FROM STDIN (FORMAT CSV{force})"
     with connection.cursor() as cursor:
-        # The queued writer sends from a thread of its own: `write` returns at once, so the next
-        # table's formatting goes on while the server reads this one.
+        # The queued writer sends from a thread of its own: `write` returns at once, so this thread
+        # is free to wait for the next chunk while the server reads the last.
         with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
             for chunk in chunks:
                 copy.write(chunk)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.baseline import tables
+from bench.baseline import Policy, tables
 from cohorts.analysis.frames import read_folder
 from tests.conftest import ADULT_FOLDER, PEDIATRIC_FOLDER
 
@@ -47,3 +47,13 @@ def test_baseline_writes_no_row_that_expected_json_lacks(study):
 def test_baseline_document_is_plain_json(study):
     _, document = study
     assert json.loads(json.dumps(document, allow_nan=False)) == document
+
+
+def test_beyond_its_policy_limits_the_baseline_gives_asymptotic_mann_whitney_and_wald_only_intervals():
+    adult = {r["row"]: r for r in tables(read_folder(ADULT_FOLDER), Policy(mwu_exact_max_cases=10))["rows"]}
+    pediatric = {r["row"]: r for r in tables(read_folder(PEDIATRIC_FOLDER), Policy(profile_max_cases=100))["rows"]}
+    # t1_age: 17 IVIG and 6 control patients, 23 cases > 10.
+    assert adult["t1_age"]["method"] == "mann_whitney_u_asymptotic"
+    assert adult["t1_age"]["p"] == pytest.approx(0.3092, abs=1e-4)
+    assert pediatric["t4_multivariable_ddi"]["ci_profile"] is None
+    assert pediatric["t4_multivariable_ddi"]["ci_wald"] == pytest.approx([1.221141, 23.558633], abs=1e-6)

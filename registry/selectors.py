@@ -1,10 +1,10 @@
 """Scoped reads: every queryset that reaches a user goes through one of these."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from .access import READS, site_ids_where
-from .models import ImportBatch, LabResult, Patient, ResponseAssessment, Site, Study, TreatmentCourse, IVIGDose
+from .models import ImportBatch, ImportJob, LabResult, Patient, ResponseAssessment, Site, Study, TreatmentCourse, IVIGDose
 
 
 def sites_visible_to(user) -> QuerySet[Site]:
@@ -12,7 +12,8 @@ def sites_visible_to(user) -> QuerySet[Site]:
 
 
 def studies_visible_to(user) -> QuerySet[Study]:
-    return Study.objects.filter(patients__site_id__in=site_ids_where(user, READS)).distinct()
+    visible_patients = Patient.objects.filter(study=OuterRef("pk"), site_id__in=site_ids_where(user, READS))
+    return Study.objects.filter(Exists(visible_patients))
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
@@ -44,3 +45,9 @@ def responses_visible_to(user) -> QuerySet[ResponseAssessment]:
 
 def imports_visible_to(user) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.filter(study__in=studies_visible_to(user))
+
+
+def import_jobs_visible_to(user) -> QuerySet[ImportJob]:
+    """A job is its uploader's (superusers see all): the files in it are not yet anyone's records."""
+    jobs = ImportJob.objects.select_related("batch__study")
+    return jobs if user.is_superuser else jobs.filter(uploaded_by=user)

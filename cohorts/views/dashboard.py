@@ -16,7 +16,7 @@ from registry import access
 from registry.errors import AccessDenied, RecordInvalid
 from registry.selectors import patients_visible_to, studies_visible_to
 from registry.views.common import denied, must_analyse, page
-from registry.views.missing import completeness
+from registry.completeness import completeness
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 

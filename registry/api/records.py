@@ -5,14 +5,22 @@ through `registry.services`.
 """
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from registry import selectors
+from infections.models import Hospitalization, Infection
 from registry.models import IVIGDose, LabResult, ResponseAssessment, TreatmentCourse
 from registry.services import patient_register, patient_update
 
 from . import filters, serializers
 from .viewsets import RecordViewSet, VersionedViewSet
+
+NESTED = (
+    ("treatmentcourses", TreatmentCourse, "start_date"), ("ivigdoses", IVIGDose, "given_on"),
+    ("labresults", LabResult, "collected_on"), ("infections", Infection, "onset_on"),
+    ("hospitalizations", Hospitalization, "admitted_on"), ("responseassessments", ResponseAssessment, "assessed_on"),
+)
 
 
 @extend_schema_view(
@@ -38,10 +46,11 @@ class PatientViewSet(VersionedViewSet):
         patients = super().get_queryset()
         if self.action != "retrieve":
             return patients
-        # One query per record kind, whatever the number of records (no N+1).
-        return patients.prefetch_related(
-            "treatmentcourses", "ivigdoses", "labresults", "infections", "hospitalizations", "responseassessments",
-        )
+        # One query per record kind, whatever the number of records (no N+1), each ordered by its own
+        # date: the models' default ordering starts with the patient, which joins patient and study.
+        return patients.prefetch_related(*(
+            Prefetch(name, queryset=model.objects.order_by(date_field, "id"))
+            for name, model, date_field in NESTED))
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -23,6 +23,7 @@ from registry.flatfile.reader import FolderInvalid
 from registry.flatfile.services import study_import_check
 from registry.forms import ImportUploadForm
 from registry.models import ImportJob, Study
+from registry.selectors import import_jobs_visible_to
 from registry.tasks import import_study_folder, job_directory, problem_row
 
 from .common import must_enter_data_somewhere, page
@@ -34,12 +35,6 @@ KNOWN_FILES = {spec.file_name for spec in FILES}
 
 class ArchiveInvalid(ValueError):
     """The upload is not a zip of a study folder; the message says what to do."""
-
-
-def import_jobs_visible_to(user):
-    """A job is its uploader's (superusers see all): the files in it are not yet anyone's records."""
-    jobs = ImportJob.objects.select_related("batch__study")
-    return jobs if user.is_superuser else jobs.filter(uploaded_by=user)
 
 
 def unpack(upload, destination: Path) -> Path:

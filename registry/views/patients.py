@@ -21,7 +21,7 @@ from .common import denied, must_enter_data, must_enter_data_somewhere, page, sh
 from .conflicts import conflict_rows
 from .kinds import KINDS
 from .lab_chart import patient_chart
-from .missing import CHECKS, filter_lacking
+from registry.completeness import CHECKS, filter_lacking
 from .timeline import grade_summary, timeline
 
 PAGE_SIZE = 50

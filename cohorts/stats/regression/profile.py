@@ -37,6 +37,7 @@ _FIT_ATOL, _FIT_RTOL = 1e-10, 1e-12
 # then within about half of it of the maximum): IRLS's own criterion, a deviance that stopped
 # moving, is also met where it ran into saturated probabilities.
 _DECREMENT = 1e-9
+_OVERSHOOT, _FIRST_GROWTH = 1.02, 0.1
 
 
 class Profile:
@@ -49,12 +50,15 @@ class Profile:
         self.data, self.llf_hat = data, llf_hat
         self.others, self.x_j = np.delete(data.exog, j, axis=1), data.exog[:, j]
         self.solved: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self.values: dict[float, float] = {}
         for b, params in start.items():
             self.solved[b] = (params, self._newton(b, params)[1])
 
     def __call__(self, b: float) -> float:
-        drop = 2.0 * (self.llf_hat - self._constrained_llf(b))
-        return math.sqrt(max(drop, 0.0)) - _CUT
+        if b not in self.values:  # brentq evaluates the ends of the bracket again
+            drop = 2.0 * (self.llf_hat - self._constrained_llf(b))
+            self.values[b] = math.sqrt(max(drop, 0.0)) - _CUT
+        return self.values[b]
 
     def _newton(self, b: float, params: np.ndarray) -> tuple[float, np.ndarray]:
         """Newton decrement s'H^-1 s at the other coefficients ``params`` (twice the distance to
@@ -118,7 +122,7 @@ def _bracket(g, start: float, g_start: float, first: float, direction: int,
     when it keeps its sign over the whole span. The first probe is ``first`` away; each next one
     just beyond where the line through the last two probes crosses zero, at least 1.1 and at most
     2 times further than the last (plain doubling when the line does not head for zero)."""
-    inner, g_inner, distance = 0.0, g_start, first
+    inner, g_inner, distance, least = 0.0, g_start, first, _FIRST_GROWTH
     while distance <= span:
         g_outer = g(start + direction * distance)
         if (g_outer > 0) != (g_start > 0):
@@ -126,7 +130,8 @@ def _bracket(g, start: float, g_start: float, first: float, direction: int,
         slope = (g_outer - g_inner) / (distance - inner)
         ahead = -g_outer / slope if slope * g_outer < 0 else math.inf
         inner, g_inner = distance, g_outer
-        distance += min(max(1.02 * ahead, 0.1 * distance), distance)
+        distance += min(max(_OVERSHOOT * ahead, least * distance), distance)
+        least = 0.1
     return None
 
 

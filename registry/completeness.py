@@ -12,11 +12,12 @@ from django.db.models import (
     BooleanField, Count, DateField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Subquery,
 )
 
+from cohorts.analysis.parameters import AnalysisParameters
 from infections.models import Infection
 from registry.models import LabResult, Patient, TreatmentCourse
 
-# DEFINITIONS.md: baseline = the last result on or before the index date, within 90 days before it.
-BASELINE_LOOKBACK_DAYS = 90
+# DEFINITIONS.md: baseline = the last result on or before the index date, within the analysis's lookback.
+BASELINE_LOOKBACK_DAYS = AnalysisParameters().baseline_lookback_days
 BOTH = ("ADULT", "PEDIATRIC")
 
 

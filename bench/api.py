@@ -1,11 +1,12 @@
 """The REST API under load: a 10,000-patient registry on PostgreSQL served by gunicorn on loopback.
 
-    .venv/bin/python bench/api.py [--patients 10000] [--clients 32] [--seconds 15] [--workers 4] [--keep]
+    .venv/bin/python bench/api.py [--patients 10000] [--clients 32] [--seconds 15] [--keep] [--reuse]
 
 `DATABASE_URL` names a scratch database (default postgres://postgres@127.0.0.1:5432/registry_api_bench),
-dropped and created afresh, migrated, filled with `registry.synthetic.write_study` through
-`study_import`, and dropped at the end unless --keep. The server runs with production settings
-(DEBUG off), a real token, and the throttle raised out of the way.
+created afresh, filled with `registry.synthetic.write_study` through `import_study`, and dropped at
+the end unless --keep. The server runs with production settings (DEBUG off), a real token, and the
+throttle raised out of the way. Server CPU per request is reported beside latency: on a shared
+machine latency also measures everyone else's load; CPU time does not.
 
 Measured in one run, each beside a baseline of the same run:
 - patient detail (the patient and every record) latency and throughput with N concurrent keep-alive
@@ -42,13 +43,9 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/registry_api_bench"
 HOST = "127.0.0.1"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-PORT = _free_port()
+with socket.socket() as _probe:  # a free port for the bench server
+    _probe.bind((HOST, 0))
+    PORT = _probe.getsockname()[1]
 
 
 def constant(request):
@@ -79,7 +76,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     environment = _environment(url)
     if not options.reuse:
-        _recreate_database(url)
+        _drop_database(url, create_again=True)
     try:
         key, patient_ids = _prepare(options, environment, url)
         results = _measure(options, environment, url, key, patient_ids)
@@ -96,7 +93,7 @@ def _arguments():
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15.0, help="Length of each load phase.")
     parser.add_argument("--max-requests", type=int, default=20_000, help="Cap of each load phase.")
-    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
     parser.add_argument("--reuse", action="store_true", help="Use the database a --keep run left (no import).")
@@ -119,17 +116,12 @@ def _maintenance(url: str) -> tuple[psycopg.Connection, str]:
     return psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True), name
 
 
-def _recreate_database(url: str) -> None:
+def _drop_database(url: str, *, create_again: bool = False) -> None:
     connection, name = _maintenance(url)
     with connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _drop_database(url: str) -> None:
-    connection, name = _maintenance(url)
-    with connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if create_again:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _manage(environment: dict, *arguments: str) -> str:
@@ -185,13 +177,26 @@ class Server:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
 
-    def memory_kib(self) -> int:
-        """Resident memory of the master and its workers."""
+    def pids(self) -> list[int]:
         pids = [self.process.pid]
         for children in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
             pids += [int(pid) for pid in children.read_text().split()]
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far: unlike latency, not inflated by other load on the machine."""
+        ticks = 0
+        for pid in self.pids():
+            stat = Path(f"/proc/{pid}/stat")
+            if stat.exists():
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def memory_kib(self) -> int:
+        """Resident memory of the master and its workers."""
         total = 0
-        for pid in pids:
+        for pid in self.pids():
             status = Path(f"/proc/{pid}/status")
             if status.exists():
                 line = next(line for line in status.read_text().splitlines() if line.startswith("VmRSS"))
@@ -205,7 +210,7 @@ def _get(connection: http.client.HTTPConnection, url: str, headers: dict) -> tup
     return response.status, response.read()
 
 
-def _load(options, urls, headers: dict, rows_of=None) -> dict:
+def _load(options, urls, headers: dict, rows_of=None, server: Server | None = None) -> dict:
     """N keep-alive clients requesting `urls(client_state)` until the time or request budget is spent."""
     latencies, errors, rows = [], [0], [0]
     lock = threading.Lock()
@@ -225,13 +230,20 @@ def _load(options, urls, headers: dict, rows_of=None) -> dict:
                 rows[0] += counted
         connection.close()
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(options.clients)]
+    started, cpu = time.perf_counter(), server.cpu_seconds() if server else 0.0
+    _in_threads(options.clients, client)
+    summary = _summary(latencies, time.perf_counter() - started, errors[0], rows[0])
+    if server:
+        summary["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(1, len(latencies))
+    return summary
+
+
+def _in_threads(count: int, target) -> None:
+    threads = [threading.Thread(target=target) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return _summary(latencies, time.perf_counter() - started, errors[0], rows[0])
 
 
 def _summary(latencies: list[float], seconds: float, errors: int, rows: int) -> dict:
@@ -281,11 +293,7 @@ def _raw_detail(options, url: str, patient_ids: list[int]) -> dict:
                     latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(options.clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _in_threads(options.clients, client)
     return _summary(latencies, time.perf_counter() - started, 0, 0)
 
 
@@ -339,41 +347,47 @@ def _measure(options, environment: dict, url: str, key: str, patient_ids: list[i
     with Server(options, environment) as server:
         warm_up = argparse.Namespace(**{**vars(options), "seconds": 3})
         _load(warm_up, detail, headers)  # imports, connections and caches of every worker
-        results["constant"] = _load(options, lambda state: "/bench/constant/", headers)
-        results["detail"] = _load(options, detail, headers)
+        results["constant"] = _load(options, lambda state: "/bench/constant/", headers, server=server)
+        results["detail"] = _load(options, detail, headers, server=server)
         results["detail_1_client"] = _load(argparse.Namespace(**{**vars(options), "clients": 1}), detail, headers)
-        results["patients_list"] = _load(options, *_page_walker("/api/patients/?page_size=100"), headers)
-        results["labs_list"] = _load(options, *_page_walker("/api/lab-results/?page_size=100"), headers)
+        for name, first in (("patients_list", "/api/patients/?page_size=100"),
+                            ("labs_list", "/api/lab-results/?page_size=100")):
+            urls, rows_of = _page_walker(first)
+            results[name] = _load(options, urls, headers, rows_of, server=server)
         results["stream"] = _stream(server, headers)
     results["raw_detail"] = _raw_detail(options, url, patient_ids)
     results["copy"] = _raw_copy(url)
     return results
 
 
+def _table(r: dict, n: int) -> tuple:
+    """(measurement, ours, baseline, what the baseline is) for each line of the report."""
+    constant, json_view = r["constant"], "constant JSON view"
+    return (
+        ("patient detail p95 (ms)", r["detail"]["p95_ms"], constant["p95_ms"], json_view),
+        ("patient detail p50 (ms)", r["detail"]["p50_ms"], constant["p50_ms"], json_view),
+        ("patient detail p95 (ms)", r["detail"]["p95_ms"], r["raw_detail"]["p95_ms"], f"raw SQL, {n} threads"),
+        ("patient detail p95, 1 client (ms)", r["detail_1_client"]["p95_ms"], constant["p95_ms"], json_view),
+        ("patient detail requests/s", r["detail"]["per_s"], constant["per_s"], json_view),
+        ("patient detail server CPU/request (ms)", r["detail"]["cpu_ms"], constant["cpu_ms"], json_view),
+        ("patient list requests/s (100 rows)", r["patients_list"]["per_s"], constant["per_s"], json_view),
+        ("patient list server CPU/page (ms)", r["patients_list"]["cpu_ms"], constant["cpu_ms"], json_view),
+        ("patient list rows/s", r["patients_list"]["rows_per_s"], None, ""),
+        ("lab list rows/s", r["labs_list"]["rows_per_s"], None, ""),
+        ("labs CSV export rows/s", r["stream"]["rows_per_s"], r["copy"]["rows_per_s"], "PostgreSQL COPY"),
+        ("labs CSV server memory growth (MiB)", r["stream"]["memory_growth_mib"], None, ""),
+    )
+
+
 def _report(results: dict, options) -> None:
     n = options.clients
     print(f"\n{options.patients:,} patients, {n} clients, {options.workers} gunicorn workers x "
-          f"{options.threads} threads, {os.cpu_count()} CPUs")
-    print(f"{'measurement':44}{'ours':>14}{'baseline':>14}{'ratio':>8}  baseline is")
-    rows = (
-        ("patient detail p95 (ms)", results["detail"]["p95_ms"], results["constant"]["p95_ms"], "constant JSON view"),
-        ("patient detail p50 (ms)", results["detail"]["p50_ms"], results["constant"]["p50_ms"], "constant JSON view"),
-        ("patient detail p95 (ms)", results["detail"]["p95_ms"], results["raw_detail"]["p95_ms"],
-         f"raw SQL, {n} threads"),
-        ("patient detail requests/s", results["detail"]["per_s"], results["constant"]["per_s"], "constant JSON view"),
-        ("patient detail p95, 1 client (ms)", results["detail_1_client"]["p95_ms"], results["constant"]["p95_ms"],
-         "constant JSON view"),
-        ("patient list requests/s", results["patients_list"]["per_s"], results["constant"]["per_s"],
-         "constant JSON view"),
-        ("patient list rows/s", results["patients_list"]["rows_per_s"], None, ""),
-        ("lab list rows/s", results["labs_list"]["rows_per_s"], None, ""),
-        ("labs CSV export rows/s", results["stream"]["rows_per_s"], results["copy"]["rows_per_s"], "PostgreSQL COPY"),
-        ("labs CSV server memory growth (MiB)", results["stream"]["memory_growth_mib"], None, ""),
-    )
-    for label, ours, baseline, what in rows:
+          f"{options.threads} threads, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'measurement':42}{'ours':>14}{'baseline':>14}{'ratio':>8}  baseline is")
+    for label, ours, baseline, what in _table(results, n):
         ratio = f"{ours / baseline:8.2f}" if baseline else " " * 8
         shown = f"{baseline:14,.1f}" if baseline is not None else " " * 14
-        print(f"{label:44}{ours:14,.1f}{shown}{ratio}  {what}")
+        print(f"{label:42}{ours:14,.1f}{shown}{ratio}  {what}")
     errors = sum(r.get("errors", 0) for r in results.values())
     print(f"labs exported: {results['stream']['rows']:,} rows (COPY: {results['copy']['rows']:,}); "
           f"non-200 responses: {errors}")

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -108,8 +110,11 @@ def _run(folder: Path) -> dict[str, tuple[int, float]]:
     from registry.flatfile.services import study_export, study_import
 
     started = time.perf_counter()
-    batch = study_import(user=None, folder=folder)
+    with _phases() as spent:
+        batch = study_import(user=None, folder=folder)
     imported = time.perf_counter() - started
+    spent["commit (deferred FK checks) and the rest"] = imported - sum(spent.values())
+    print("import phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spent.items()))
     rows = 1 + sum(batch.row_counts.values())
     exported_to = folder.parent / f"{folder.name}-export"
     started = time.perf_counter()
@@ -117,9 +122,41 @@ def _run(folder: Path) -> dict[str, tuple[int, float]]:
     exported = time.perf_counter() - started
     same = all((folder / spec.file_name).read_bytes() == (exported_to / spec.file_name).read_bytes() for spec in FILES)
     print(f"export byte-identical to the imported files: {'yes' if same else 'NO'}")
-    copy_from, copy_to = _copy_baseline(folder, exported_to.parent / f"{folder.name}-copy")
+    copied_to = folder.parent / f"{folder.name}-copy"
+    copy_from, copy_to = _copy_baseline(folder, copied_to)
+    for written in (exported_to, copied_to):  # the generated study stays for the next run
+        shutil.rmtree(written)
     return {"import (ours)": (rows, imported), "COPY FROM": copy_from,
             "export (ours)": (rows, exported), "COPY TO": copy_to}
+
+
+@contextmanager
+def _phases():
+    """Seconds spent reading and checking the folder, in COPY, and writing history rows (the client
+    formats CSV in a worker thread meanwhile, so its time is inside these)."""
+    from registry.flatfile import loader, services
+
+    spent: dict[str, float] = {}
+    patched = [(services, "read_study_folder", "read and validate"), (loader, "_copy", "COPY into the tables"),
+               (loader, "_history", "history rows (INSERT … SELECT)")]
+    originals = [getattr(module, name) for module, name, _ in patched]
+    for (module, name, label), original in zip(patched, originals):
+        setattr(module, name, _timed(original, label, spent))
+    try:
+        yield spent
+    finally:
+        for (module, name, _), original in zip(patched, originals):
+            setattr(module, name, original)
+
+
+def _timed(function, label: str, spent: dict[str, float]):
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+    return timed
 
 
 def _copy_baseline(folder: Path, out: Path) -> tuple[tuple[int, float], tuple[int, float]]:
@@ -138,13 +175,15 @@ def _copy_baseline(folder: Path, out: Path) -> tuple[tuple[int, float], tuple[in
             raw.execute(f"DROP TABLE IF EXISTS {table}")
             raw.execute(f"CREATE TABLE {table} ({columns})")
             started = time.perf_counter()
-            with raw.copy(f"COPY {table} FROM STDIN (FORMAT CSV, HEADER)") as copy, open(folder / spec.file_name, "rb") as source:
+            source = open(folder / spec.file_name, "rb")
+            with source, raw.copy(f"COPY {table} FROM STDIN (FORMAT CSV, HEADER)") as copy:
                 while chunk := source.read(COPY_CHUNK):
                     copy.write(chunk)
             loading += time.perf_counter() - started
             rows += raw.rowcount
             started = time.perf_counter()
-            with raw.copy(f"COPY {table} TO STDOUT (FORMAT CSV, HEADER)") as copy, open(out / spec.file_name, "wb") as target:
+            target = open(out / spec.file_name, "wb")
+            with target, raw.copy(f"COPY {table} TO STDOUT (FORMAT CSV, HEADER)") as copy:
                 for chunk in copy:
                     target.write(chunk)
             writing += time.perf_counter() - started

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import (Policy, Rows, count_figures, day_numbers, first_day, last_day, per_patient_count,
-                     with_positions, yes)
+from .common import (Policy, Rows, count_figures, day_numbers, first_day, last_day, one_per_patient,
+                     per_patient_count, sort_key, with_positions, yes)
 
 IMMUNOGLOBULINS = {"IGA": 70.0, "IGM": 40.0, "IGG": 700.0}  # adult "< T" thresholds, mg/dL
 LABELS = {"IGA": "IgA", "IGM": "IgM", "IGG": "IgG"}
@@ -51,6 +51,11 @@ class AdultStudy:
         self.next_line = first_day(self.course_pos[after], self.course_start[after], self.n)
         self.fu_end = np.fmin(self.last_fu, self.blina_end + 365)
         self.doses = self._doses_in_exposure()
+        labs = with_positions(frames.labs, self.patients)
+        self.labs = pd.DataFrame({  # the analyte as a categorical: selecting one compares small codes
+            "analyte": pd.Categorical(labs["analyte"]), "pos": labs["pos"].to_numpy(),
+            "day": day_numbers(labs["collected_on"]), "value": labs["value"].to_numpy(dtype=float),
+            "below": labs["below_detection"].to_numpy(dtype=bool), "row_order": labs["row_order"].to_numpy()})
         on_ivig = per_patient_count(self.doses["pos"].to_numpy(), self.n) > 0
         self.cohort = np.where(np.isnan(self.index), None, np.where(on_ivig, "IVIG", "CONTROL"))
 
@@ -117,45 +122,44 @@ def table_1(study: AdultStudy, rows: Rows) -> None:
 
 
 class Labs:
-    """One analyte's results with their patient, day, value and `<N` flag."""
+    """One analyte's results: patient, day, value, `<N` flag and file order, as numpy arrays."""
 
     def __init__(self, study: AdultStudy, analyte: str):
-        labs = study.frames.labs
-        labs = with_positions(labs[labs["analyte"] == analyte], study.patients)
-        self.table = pd.DataFrame({
-            "pos": labs["pos"].to_numpy(), "day": day_numbers(labs["collected_on"]),
-            "value": labs["value"].to_numpy(dtype=float), "below": labs["below_detection"].to_numpy(dtype=bool),
-            "row_order": labs["row_order"].to_numpy()})
+        labs = study.labs[study.labs["analyte"] == analyte]
+        self.pos, self.day = labs["pos"].to_numpy(), labs["day"].to_numpy()
+        self.value, self.below = labs["value"].to_numpy(), labs["below"].to_numpy()
+        self.row_order = labs["row_order"].to_numpy()
         self.study = study
 
-    def per_patient(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(value, below, day from index) of one chosen row per patient, NaN elsewhere."""
-        n = self.study.n
+    def per_patient(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(value, below, day from index) of the rows `chosen` (one per patient), NaN elsewhere."""
+        n, pos = self.study.n, self.pos[chosen]
         value, below_detection, day = np.full(n, np.nan), np.zeros(n, dtype=bool), np.full(n, np.nan)
-        pos = rows["pos"].to_numpy()
-        value[pos] = rows["value"].to_numpy()
-        below_detection[pos] = rows["below"].to_numpy()
-        day[pos] = rows["day"].to_numpy() - self.study.index[pos]
+        value[pos], below_detection[pos] = self.value[chosen], self.below[chosen]
+        day[pos] = self.day[chosen] - self.study.index[pos]
         return value, below_detection, day
 
     def baseline(self, lookback: int = 90):
-        t, index = self.table, self.study.index[self.table["pos"].to_numpy()]
-        window = t[(t["day"] >= index - lookback) & (t["day"] <= index)]
-        return self.per_patient(window.sort_values(["pos", "day", "row_order"]).drop_duplicates("pos", keep="last"))
+        """The last result on or before the index date, within `lookback` days before it."""
+        index = self.study.index[self.pos]
+        inside = np.flatnonzero((self.day >= index - lookback) & (self.day <= index))
+        return self.per_patient(inside[one_per_patient(self.pos[inside], self.day[inside],
+                                                       self.row_order[inside], last=True)])
 
-    def followup(self) -> pd.DataFrame:
-        t = self.table
-        return t[self.study.in_followup(t["pos"].to_numpy(), t["day"].to_numpy())]
+    def followup(self) -> np.ndarray:
+        return np.flatnonzero(self.study.in_followup(self.pos, self.day))
 
     def nadir(self):
         """The lowest result of the follow-up window, the first one when it recurs."""
-        t = self.followup()
-        t = t.assign(rank=np.where(t["below"], np.nextafter(t["value"], -np.inf), t["value"]))
-        return self.per_patient(t.sort_values(["pos", "rank", "day", "row_order"]).drop_duplicates("pos"))
+        inside = self.followup()
+        rank = sort_key(self.value[inside], self.below[inside])
+        return self.per_patient(inside[one_per_patient(self.pos[inside], rank, self.day[inside],
+                                                       self.row_order[inside])])
 
     def last(self):
-        return self.per_patient(self.followup().sort_values(["pos", "day", "row_order"])
-                                .drop_duplicates("pos", keep="last"))
+        inside = self.followup()
+        return self.per_patient(inside[one_per_patient(self.pos[inside], self.day[inside],
+                                                       self.row_order[inside], last=True)])
 
 
 def table_2(study: AdultStudy, rows: Rows) -> None:
@@ -177,9 +181,10 @@ def table_2(study: AdultStudy, rows: Rows) -> None:
         value, below_detection, day = labs.last()
         rows.median("T2", f"t2_last_{key}", f"Last available {name}", value, below_detection)
         rows.median("T2", f"t2_last_{key}_day", f"Last available {name}, day from blinatumomab initiation", day)
-    anc = Labs(study, "ANC").followup()
-    anc = anc[below(anc["value"].to_numpy(), anc["below"].to_numpy(), 500.0)]
-    first = first_day(anc["pos"].to_numpy(), anc["day"].to_numpy(), study.n)
+    anc = Labs(study, "ANC")
+    low = anc.followup()
+    low = low[below(anc.value[low], anc.below[low], 500.0)]
+    first = first_day(anc.pos[low], anc.day[low], study.n)
     rows.count("T2", "t2_anc_below_500", "ANC <500 cells/uL at any time point", ~np.isnan(first))
     rows.median("T2", "t2_anc_below_500_day", "Time to ANC <500 cells/uL, days", first - study.index)
     combined_low(rows, low_at_baseline, has_baseline)
@@ -225,19 +230,17 @@ def table_3(study: AdultStudy, rows: Rows) -> None:
 
 
 class PerInfection:
-    """Rows counted per infection whose p is the exact Mann-Whitney U on the number of such
+    """Rows counted per infection whose p is the Mann-Whitney U (exact, SPSS) on the number of such
     infections per infected patient (DEFINITIONS.md, Statistics)."""
 
     def __init__(self, study: AdultStudy, rows: Rows, documented: pd.DataFrame, infected: np.ndarray):
         self.study, self.rows, self.infected = study, rows, infected
         self.pos = documented["pos"].to_numpy()
-        self.cohort = study.cohort[self.pos]
+        self.masks = {name: mask[self.pos] for name, mask in rows.masks.items()}  # per infection
 
     def row(self, key: str, label: str, is_it: np.ndarray, known: np.ndarray) -> None:
-        cohorts = {}
-        for name in ("IVIG", "CONTROL", "ALL"):
-            mine = np.isin(self.cohort, ("IVIG", "CONTROL") if name == "ALL" else (name,))
-            cohorts[name] = count_figures(int((is_it & known & mine).sum()), int((known & mine).sum()))
+        cohorts = {name: count_figures(int((is_it & known & mine).sum()), int((known & mine).sum()))
+                   for name, mine in self.masks.items()}
         counts = np.where(self.infected, per_patient_count(self.pos[is_it], self.study.n), np.nan)
         p, method = self.rows.mann_whitney(counts)
         self.rows.add("T3", key, label, "count", cohorts, p, f"{method}_per_patient", unit="infections")
@@ -306,11 +309,11 @@ def _first_response(study: AdultStudy, status: np.ndarray) -> tuple[np.ndarray, 
     qualifies = np.zeros(len(pos), dtype=bool)
     for disease, answers in RESPONSE_OF.items():
         qualifies |= (status[pos] == disease) & np.isin(kind, answers)
-    chosen = pd.DataFrame({"pos": pos, "day": day, "kind": kind})[qualifies & (day >= study.index[pos])]
-    chosen = chosen.sort_values(["pos", "day"], kind="stable").drop_duplicates("pos")
+    inside = np.flatnonzero(qualifies & (day >= study.index[pos]))
+    chosen = inside[one_per_patient(pos[inside], day[inside], np.arange(len(inside)))]
     first, what = np.full(study.n, np.nan), np.full(study.n, None, dtype=object)
-    first[chosen["pos"].to_numpy()] = chosen["day"].to_numpy() - study.index[chosen["pos"].to_numpy()]
-    what[chosen["pos"].to_numpy()] = chosen["kind"].to_numpy()
+    first[pos[chosen]] = day[chosen] - study.index[pos[chosen]]
+    what[pos[chosen]] = kind[chosen]
     return first, what
 
 

@@ -40,7 +40,8 @@ def day_numbers(dates: pd.Series) -> np.ndarray:
 
 
 def with_positions(table: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
-    """`table` with `pos`, the row of each record's patient in `patients` (-1 for none)."""
+    """`table` with `pos`, the row of each record's patient in `patients`; records of other
+    patients are left out."""
     positions = pd.Index(patients["patient_id"]).get_indexer(table["patient_id"])
     return table.assign(pos=positions)[positions >= 0]
 
@@ -56,6 +57,17 @@ def per_patient_count(pos: np.ndarray, n_patients: int) -> np.ndarray:
 
 def per_patient_sum(pos: np.ndarray, weights: np.ndarray, n_patients: int) -> np.ndarray:
     return np.bincount(pos, weights=weights, minlength=n_patients)
+
+
+def one_per_patient(pos: np.ndarray, *keys: np.ndarray, last: bool = False) -> np.ndarray:
+    """Index of each patient's first (or last) row in the order of `keys`, the first key leading;
+    the last key must be unique within a patient (e.g. the row order)."""
+    rows = np.arange(len(pos))
+    for key in keys:
+        values = key[rows]
+        best = pd.Series(values).groupby(pos[rows]).transform("max" if last else "min").to_numpy()
+        rows = rows[values == best]
+    return rows
 
 
 def first_day(pos: np.ndarray, days: np.ndarray, n_patients: int) -> np.ndarray:
@@ -211,7 +223,7 @@ class Rows:
 
     def median(self, table: str, key: str, label: str, values: np.ndarray,
                below: np.ndarray | None = None) -> None:
-        """median (range) per cohort and the exact Mann-Whitney U of IVIG against control."""
+        """median (range) per cohort and the Mann-Whitney U of IVIG against control."""
         ranked = values if below is None else sort_key(values, below)
         cohorts = {c: median_range(values[m], None if below is None else below[m])
                    for c, m in self.masks.items()}

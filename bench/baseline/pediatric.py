@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .common import (Policy, Rows, chi_square, count_figures, day_numbers, first_day, last_day, mean_figures,
-                     per_patient_count, per_patient_sum, with_positions, yes)
+                     one_per_patient, per_patient_count, per_patient_sum, with_positions, yes)
 from .models import logistic, poisson
 
 RACES = ("AFRICAN_AMERICAN", "ASIAN", "WHITE", "HISPANIC", "PACIFIC_ISLANDER", "UNKNOWN")
@@ -83,12 +83,12 @@ def categorical(rows: Rows, prefix: str, label: str, values: pd.Series, levels: 
     """One row per level (n 0 included) over the patients with a value, all carrying the variable's
     Pearson chi-square p."""
     recorded = values.notna().to_numpy()
-    codes = values.to_numpy(dtype=object)
-    table = np.array([[int(((codes == level) & rows.masks[c]).sum()) for level in levels]
+    codes = pd.Categorical(values, categories=list(levels)).codes  # integer codes compare fast
+    table = np.array([np.bincount(codes[rows.masks[c] & (codes >= 0)], minlength=len(levels))
                       for c in ("IVIG", "CONTROL")])
     p = chi_square(table)
-    for level, key in levels.items():
-        rows.count("T1", f"{prefix}_{key}", f"{label}: {key}", codes == level, recorded,
+    for i, key in enumerate(levels.values()):
+        rows.count("T1", f"{prefix}_{key}", f"{label}: {key}", codes == i, recorded,
                    test=None, p=p, method="chi_square", p_scope="variable")
 
 
@@ -198,6 +198,12 @@ def table_4(study: PediatricStudy, rows: Rows, events: dict) -> None:
                  "logistic_multivariable_wald", **{k: term[k] for k in ("odds_ratio", "ci_wald", "ci_profile")})
 
 
+def sites(study: PediatricStudy):
+    """(site code, its patients) for every site of sites.csv."""
+    codes = pd.Categorical(study.patients["site_code"], categories=list(study.frames.sites["site_code"])).codes
+    return [(code, codes == i) for i, code in enumerate(study.frames.sites["site_code"])]
+
+
 def results_text(study: PediatricStudy, rows: Rows) -> None:
     ivig = rows.masks["IVIG"]
     doses = study.doses[ivig[study.doses["pos"].to_numpy()]]
@@ -219,17 +225,16 @@ def results_text(study: PediatricStudy, rows: Rows) -> None:
         patients = clinic["pos"].to_numpy()[grade == g]
         text(f"text_reaction_grade_{g}_patients", f"Patients with a grade {g} reaction (clinic)", "total",
              {"IVIG": {"n": len(np.unique(patients))}})
-    site = study.patients["site_code"].to_numpy(dtype=object)
-    for code in study.frames.sites["site_code"]:
-        if (ivig & (site == code)).any():
+    for code, at_site in sites(study):
+        if (ivig & at_site).any():
             text(f"text_ivig_doses_site_{code_key(code)}", f"IVIG doses per patient at {code}", "mean_range",
-                 {"IVIG": mean_figures(per_patient[ivig & (site == code)])})
+                 {"IVIG": mean_figures(per_patient[ivig & at_site])})
     igg_text(study, rows, doses)
 
 
 def igg_text(study: PediatricStudy, rows: Rows, doses: pd.DataFrame) -> None:
     """IgG results per patient, and the IgG results before the first dose during maintenance."""
-    ivig, site, text = rows.masks["IVIG"], study.patients["site_code"].to_numpy(dtype=object), rows.text
+    ivig, text = rows.masks["IVIG"], rows.text
     labs = study.frames.labs
     igg = with_positions(labs[labs["analyte"] == "IGG"], study.patients)
     pos = igg["pos"].to_numpy()
@@ -238,25 +243,24 @@ def igg_text(study: PediatricStudy, rows: Rows, doses: pd.DataFrame) -> None:
          {"IVIG": {"n": int(results[ivig].sum())}})
     text("text_igg_results_ivig_per_patient", "IgG results per IVIG patient", "mean_range",
          {"IVIG": mean_figures(results[ivig])})
-    for code in study.frames.sites["site_code"]:
+    for code, at_site in sites(study):
         text(f"text_igg_results_site_{code_key(code)}", f"IgG results per patient at {code} (all patients)",
-             "mean_range", {"ALL": mean_figures(results[rows.masks["ALL"] & (site == code)])})
+             "mean_range", {"ALL": mean_figures(results[rows.masks["ALL"] & at_site])})
     first_dose = first_day(doses["pos"].to_numpy(), doses["day"].to_numpy(), study.n)
     day, value = day_numbers(igg["collected_on"]), igg["value"].to_numpy(dtype=float)
     limit = igg["lower_limit_normal"].to_numpy(dtype=float)
     # "<N" is below its limit when N <= limit; a result without a limit is not below (DEFINITIONS.md).
     low = np.where(igg["below_detection"].to_numpy(dtype=bool), value <= limit, value < limit)
-    earlier = pd.DataFrame({"pos": pos, "day": day, "row_order": igg["row_order"].to_numpy(), "value": value,
-                            "low": low})[day < first_dose[pos]]
-    last = earlier.sort_values(["pos", "day", "row_order"]).drop_duplicates("pos", keep="last")
+    earlier = np.flatnonzero(day < first_dose[pos])
+    last = earlier[one_per_patient(pos[earlier], day[earlier], igg["row_order"].to_numpy()[earlier], last=True)]
     before_value = np.full(study.n, np.nan)
-    before_value[last["pos"].to_numpy()] = last["value"].to_numpy()
+    before_value[pos[last]] = value[last]
     text("text_igg_before_ivig", "Last IgG before the first IVIG dose, mg/dL", "mean_sem",
          {"IVIG": mean_figures(before_value[ivig])})
     has = ivig & ~np.isnan(before_value)
     low_at_start = np.zeros(study.n, dtype=bool)
-    low_at_start[last["pos"].to_numpy()] = last["low"].to_numpy()
-    any_low = per_patient_count(earlier["pos"].to_numpy()[earlier["low"].to_numpy()], study.n) > 0
+    low_at_start[pos[last]] = low[last]
+    any_low = per_patient_count(pos[earlier[low[earlier]]], study.n) > 0
     text("text_igg_below_lln_at_ivig_start", "IgG below the lower limit of normal at IVIG start", "count",
          {"IVIG": count_figures(int((low_at_start & has).sum()), int(has.sum()))})
     text("text_igg_low_before_ivig", "Any IgG below the lower limit of normal before IVIG", "count",

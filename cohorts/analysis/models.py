@@ -5,8 +5,9 @@ p < 0.25), backward stepwise selection among the screened candidates (reported, 
 the paper's final multivariable model *(choice)*, whatever the screening gives (DEFINITIONS.md,
 Statistics). The models are `cohorts.stats.regression`'s; this module only chooses the data.
 
-Profile-likelihood limits and stepwise selection refit the model many times, so above
-`logistic_refit_max_cases` patients they are skipped (Wald CIs only) and a warning says so.
+Profile-likelihood limits and stepwise selection refit the model many times; above
+`logistic_refit_max_cases` patients (a million by default) they are skipped (Wald CIs only) and a
+warning says so.
 """
 from __future__ import annotations
 

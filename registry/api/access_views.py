@@ -126,9 +126,8 @@ class IssuedTokenSerializer(TokenSerializer):
 
 
 def _issued(token: ApiToken, key: str) -> dict:
-    data = IssuedTokenSerializer(token).data
-    data["key"] = key
-    return data
+    token.key = key  # held by this response only; the database keeps the digest
+    return IssuedTokenSerializer(token).data
 
 
 @extend_schema_view(

@@ -1,5 +1,4 @@
-"""Exports: a study as a flat CSV v1 zip (or its de-identified profile), the streaming labs CSV, and the
-data dictionary.
+"""Exports: a study as a flat CSV v1 zip (or its de-identified profile) and the data dictionary.
 
 Every export is limited to the caller's sites, and a user whose membership says `deidentified_only`
 always receives the de-identified profile (`registry.deidentify`), whatever URL they call.
@@ -14,19 +13,17 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import selectors
-from registry.deidentify import Deidentifier, deidentify_folder
+from registry.deidentify import deidentify_folder
 from registry.flatfile.services import study_export
-from registry.flatfile.writer import format_number
 from registry.models import Study
 
-from . import filters
 from .dictionary import data_dictionary, dictionary_rows
-from .downloads import CSV, ZIP, file_renderers, file_response, streaming_csv, yes_no
+from .downloads import CSV, ZIP, file_renderers, file_response, streaming_csv
 from .permissions import deidentified_only
 
 STUDY_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Study code.")
@@ -79,48 +76,6 @@ class DeidentifiedStudyExportView(StudyExportView):
                    responses=file_response(ZIP, "Zip of the de-identified CSV files and DEIDENTIFIED.txt."))
     def get(self, request, code: str):
         return super().get(request, code)
-
-
-LAB_HEADER = ("study_code", "site_code", "patient_id", "collected_on", "analyte", "value", "value_number",
-              "below_detection", "unit", "lower_limit_normal", "id")
-LAB_COLUMNS = ("patient__study__code", "patient__site__code", "patient__patient_id", "collected_on", "analyte",
-               "value", "below_detection", "unit", "lower_limit_normal", "id")
-
-
-def lab_rows(queryset, deidentified: bool):
-    """Header, then one row per result, read with a server-side cursor in chunks (constant memory)."""
-    yield LAB_HEADER[:-1] if deidentified else LAB_HEADER
-    deidentifiers: dict[str, Deidentifier] = {}
-    rows = queryset.order_by("id").values_list(*LAB_COLUMNS).iterator(chunk_size=5_000)
-    for study, site, patient, collected, analyte, value, below, unit, lower, pk in rows:
-        number = format_number(value)
-        cells = [study, site, patient, collected.isoformat(), analyte, ("<" if below else "") + number, number,
-                 yes_no(below), unit, "" if lower is None else format_number(lower)]
-        if deidentified:
-            who = deidentifiers.setdefault(study, Deidentifier(study))
-            cells[2], cells[3] = who.pseudonym(patient), who.shift(patient, collected)
-        else:
-            cells.append(pk)
-        yield cells
-
-
-class LabExportView(generics.GenericAPIView):
-    """Every lab result of your sites matching the filters, as one CSV streamed in constant memory
-    (for large studies: millions of rows). De-identified for users limited to de-identified data."""
-
-    renderer_classes = file_renderers(CSV, "csv")
-    filterset_class = filters.LabResultFilter
-    pagination_class = None
-    ordering_fields = ()
-
-    def get_queryset(self):
-        return selectors.lab_results_visible_to(self.request.user)
-
-    @extend_schema(responses=file_response(CSV, "labs.csv-like rows: " + ", ".join(LAB_HEADER) + "."),
-                   summary="Stream lab results as CSV")
-    def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        return streaming_csv(lab_rows(queryset, deidentified_only(request.user)), "lab-results.csv")
 
 
 class CodeSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from operator import attrgetter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
 
 from registry.selectors import patients_visible_to
@@ -45,18 +46,14 @@ class DescribedModelSerializer(serializers.ModelSerializer):
             try:
                 attribute = read(instance)
             except (AttributeError, KeyError):
-                attribute = field.get_attribute(instance)
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
             if isinstance(attribute, PKOnlyObject):
                 attribute = attribute if attribute.pk is not None else None
             ret[name] = None if attribute is None else field.to_representation(attribute)
         return ret
-
-
-def _reader(field) -> tuple:
-    read = attrgetter(".".join(field.source_attrs)) if field.source_attrs else (lambda instance: instance)
-    if isinstance(field, serializers.RelatedField) or field.source_attrs and field.source_attrs[-1].startswith("get_"):
-        read = field.get_attribute  # relations (pk-only optimisation) and display callables: DRF's own way
-    return field.field_name, read, field
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -65,6 +62,17 @@ def _reader(field) -> tuple:
             text += " Codes: " + "; ".join(f"{code} = {label}" for code, label in model_field.flatchoices) + "."
         kwargs["help_text"] = text
         return field_class, kwargs
+
+
+def _reader(field) -> tuple:
+    """(name, attribute reader, field) of one readable field: an `attrgetter` where the field reads
+    its attribute the default way; the field's own `get_attribute` where it has one (relations)."""
+    if type(field).get_attribute is not Field.get_attribute or any(
+            a.startswith("get_") for a in field.source_attrs):
+        return field.field_name, field.get_attribute, field
+    if not field.source_attrs:
+        return field.field_name, (lambda instance: instance), field  # source="*"
+    return field.field_name, attrgetter(".".join(field.source_attrs)), field
 
 
 @extend_schema_field({"type": "string", "pattern": LAB_VALUE_SHAPE, "example": "<5"})

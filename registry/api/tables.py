@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
 from registry import access
-from registry.deidentify import Deidentifier, deidentify_row, header_of
+from registry.deidentify import OLDEST_AGE, Deidentifier, deidentify_row, header_of
 from registry.flatfile.kinds import EVENT_FILES, FileSpec
 from registry.flatfile.writer import write_rows
 from registry.models import Patient
@@ -91,16 +91,25 @@ def patient_endpoint_table(frames, parameters) -> pd.DataFrame:
     return table
 
 
+FREE_TEXT_ENDPOINTS = ("birth_date", "treatment_protocol", "protocol")
+AGE_ENDPOINTS = ("age", "age_at_diagnosis")
+
+
 def deidentify_table(table: pd.DataFrame, study_code: str) -> pd.DataFrame:
+    """The endpoint table in the de-identified profile: pseudonyms, shifted dates, whole-year ages
+    (90 for 90 and over), no free text."""
     who = Deidentifier(study_code)
-    table = table.copy()
+    table = table.drop(columns=[c for c in FREE_TEXT_ENDPOINTS if c in table.columns])
     ids = table["patient_id"]
     for column in table.columns:
         if pd.api.types.is_datetime64_any_dtype(table[column]):
             table[column] = [who.shift(pid, day.date()) if pd.notna(day) else "" for pid, day in
                              zip(ids, table[column])]
+    for column in AGE_ENDPOINTS:
+        if column in table.columns:
+            table[column] = table[column].clip(upper=OLDEST_AGE).apply(lambda age: age // 1)
     table["patient_id"] = ids.map(who.pseudonym)
-    return table.drop(columns=[c for c in ("birth_date", "treatment_protocol") if c in table.columns])
+    return table
 
 
 class PatientEndpointsView(APIView):

@@ -42,11 +42,17 @@ def tokens_visible_to(user) -> QuerySet[ApiToken]:
     return (mine | theirs).distinct().select_related("user", "created_by", "revoked_by")
 
 
-def _must_manage(actor, owner) -> None:
+def _must_manage(actor, owner, *, issuing: bool) -> None:
+    """Owners and superusers manage their tokens; a site admin revokes those of her sites' users, and
+    issues one only for a user whose every site she administers (a key carries all its owner's access)."""
     if actor.pk == owner.pk or actor.is_superuser:
         return
     if not administered_user_ids(actor).filter(id=owner.pk).exists():
         raise AccessDenied("Only the token's owner and admins of the owner's sites manage it.")
+    if issuing:
+        administered = access.site_ids_where(actor, (Role.ADMIN,))
+        if owner.is_superuser or owner.memberships.exclude(site_id__in=administered).exists():
+            raise AccessDenied("This user also works at sites you do not administer; they issue their own token.")
 
 
 def token_issue(*, issued_by, user, name: str = "") -> tuple[ApiToken, str]:
@@ -55,7 +61,7 @@ def token_issue(*, issued_by, user, name: str = "") -> tuple[ApiToken, str]:
     `issued_by` is None for the command line (the operator of the machine).
     """
     if issued_by is not None:
-        _must_manage(issued_by, user)
+        _must_manage(issued_by, user, issuing=True)
     key = secrets.token_urlsafe(KEY_BYTES)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, key_prefix=key[:8], key_digest=digest(key),
@@ -64,7 +70,7 @@ def token_issue(*, issued_by, user, name: str = "") -> tuple[ApiToken, str]:
 
 
 def token_revoke(*, revoked_by, token: ApiToken) -> ApiToken:
-    _must_manage(revoked_by, token.user)
+    _must_manage(revoked_by, token.user, issuing=False)
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=revoked_by

@@ -4,8 +4,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
+from . import access_views, analyses, audit, exports, infections, labstream, records, reference, schema, tables
 from .errors import envelope
-from . import access_views, analyses, audit, exports, infections, records, reference, schema, tables
 
 @csrf_exempt  # nothing to protect: it only ever answers 404
 def api_not_found(request, *args, **kwargs):
@@ -31,7 +31,7 @@ router.register(r"audit/(?P<kind>[a-z-]+)", audit.AuditViewSet, basename="audit"
 
 study = "studies/<str:code>/"
 urlpatterns = [
-    path("lab-results/export/", exports.LabExportView.as_view(), name="lab-result-export"),
+    path("lab-results/export/", labstream.LabExportView.as_view(), name="lab-result-export"),
     path(f"{study}export/", exports.StudyExportView.as_view(), name="study-export"),
     path(f"{study}export/deidentified/", exports.DeidentifiedStudyExportView.as_view(),
          name="study-export-deidentified"),

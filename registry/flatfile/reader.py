@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from registry.choices import UNIT_OF_ANALYTE
 from registry.errors import RegistryError
 from registry.rules import event_date_error_masks, patient_date_error_masks
 
@@ -109,7 +110,8 @@ def _record_lines(name: str, body: bytes, text: str, width: int, problems: list[
         return None
     wrong = fields != width
     for line, count in zip(lines[wrong], fields[wrong]):
-        problems.append(Problem(name, int(line), "-", f"row has {count} field{'s' if count != 1 else ''}; the header has {width}"))
+        fields_found = f"{count} field{'s' if count != 1 else ''}"
+        problems.append(Problem(name, int(line), "-", f"row has {fields_found}; the header has {width}"))
     return None if wrong.any() else lines
 
 
@@ -225,13 +227,24 @@ def _bool(values, column, known):
 def _int(values, column, known):
     numbers = pd.to_numeric(values.where(values.fillna("").str.fullmatch(r"-?\d+")), errors="coerce")
     bad = values.notna() & ~numbers.between(column.at_least, column.at_most)
-    return numbers.astype("Int64"), bad, lambda v: f"'{v}' is not a whole number from {column.at_least} to {column.at_most}"
+    reason = lambda v: f"'{v}' is not a whole number from {column.at_least} to {column.at_most}"  # noqa: E731
+    return numbers.astype("Int64"), bad, reason
 
 
 def _float(values, column, known):
-    numbers = pd.to_numeric(values, errors="coerce")
+    numbers = _to_float(values)
     bad = values.notna() & (numbers.isna() | ~np.isfinite(numbers) | (numbers <= column.minimum))
-    return numbers.astype("float64"), bad, lambda v: f"'{v}' is not a number greater than {column.minimum:g}"
+    return numbers, bad, lambda v: f"'{v}' is not a number greater than {column.minimum:g}"
+
+
+def _to_float(values: pd.Series) -> pd.Series:
+    """pd.to_numeric(errors="coerce"), but when every cell is a number (a valid file) numpy's own
+    conversion does it several times faster: seconds saved on millions of lab values."""
+    try:
+        numbers = np.array(values.to_numpy(dtype=object, na_value=None), dtype=np.float64)
+    except (TypeError, ValueError):
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    return pd.Series(numbers, index=values.index)
 
 
 def _grade(values, column, known):
@@ -241,19 +254,14 @@ def _grade(values, column, known):
 
 
 def _lab_value(values, column, known):
-    """A positive number, or `<N` (below the detection limit N): parsed in C, the `<` cells apart."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    below = pd.Series(False, index=values.index)
-    unparsed = values.notna() & numbers.isna()
-    if unparsed.any():
-        marked = values[unparsed].str.startswith("<")
-        limits = pd.to_numeric(values[unparsed][marked].str[1:].str.strip(), errors="coerce")
-        numbers = numbers.astype("float64").where(~unparsed, limits.reindex(values.index))
-        below = below.where(~unparsed, marked.reindex(values.index, fill_value=False))
-    numbers = numbers.astype("float64")
+    """A positive number, or `<N` (below the detection limit N), kept as N with the flag."""
+    below = values.str.startswith("<").fillna(False).astype(bool)
+    numbers = _to_float(values.where(~below))
+    if below.any():
+        numbers[below] = _to_float(values[below].str[1:].str.strip())
     bad = values.notna() & ~(np.isfinite(numbers) & (numbers > 0))
     reason = lambda v: f"'{v}' is not a positive number or a below-detection value such as <5"  # noqa: E731
-    return (numbers, below.astype(bool).to_numpy()), bad, reason
+    return (numbers, below.to_numpy()), bad, reason
 
 
 def _reference(kind: str, source: str):
@@ -280,7 +288,7 @@ def _check_across_records(parsed: ParsedStudy, problems: list[Problem]) -> None:
     _add_typed(problems, "infections.csv", infections, not_dead, "infection_death",
                "a grade 5 infection (CTCAE v5: death) requires infection_death = yes")
     labs = frames["labs.csv"]
-    expected_unit = labs["analyte"].map({"IGG": "mg/dL", "IGA": "mg/dL", "IGM": "mg/dL", "ANC": "cells/uL"})
+    expected_unit = labs["analyte"].map({analyte.value: unit for analyte, unit in UNIT_OF_ANALYTE.items()})
     wrong_unit = labs["unit"].notna() & expected_unit.notna() & (labs["unit"] != expected_unit)
     _add_typed(problems, "labs.csv", labs, wrong_unit, "unit", "unit does not fit the analyte (IgG/IgA/IgM in mg/dL, ANC in cells/uL)")
     _check_patient_dates(frames[PATIENTS.file_name], problems)

@@ -26,7 +26,8 @@ def export_study(study: Study, folder: Path, *, site_ids: Iterable[int] | None =
     site_ids = sorted(site_ids) if site_ids is not None else None
     with transaction.atomic():
         _one_snapshot()
-        counts = {STUDY.file_name: _write_study_file(study, folder), SITES.file_name: _write_sites(study, folder, site_ids)}
+        counts = {STUDY.file_name: _write_study_file(study, folder),
+                  SITES.file_name: _write_sites(study, folder, site_ids)}
         for spec in (PATIENTS, *EVENT_FILES):
             counts[spec.file_name] = _export_file(spec, study, folder / spec.file_name, site_ids)
     return counts

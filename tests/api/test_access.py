@@ -43,6 +43,13 @@ def test_site_admin_issues_and_revokes_tokens_of_her_sites_users(client_for, eri
     assert ApiToken.objects.get(pk=issued["id"]).revoked_by == erin
 
 
+def test_site_admin_cannot_issue_a_token_for_a_user_who_also_works_elsewhere(client_for, erin, alice, site_b):
+    SiteMembership.objects.create(user=alice, site=site_b, role="CLINICIAN")
+    response = client_for(erin).post("/api/tokens/", {"username": "alice"}, format="json")
+    assert response.status_code == 403
+    assert not alice.api_tokens.filter(created_by=erin).exists()
+
+
 def test_unknown_token_is_401(client, site_a):
     assert _with_key("x" * 40).get("/api/me/").status_code == 401
 
@@ -93,8 +100,29 @@ def test_session_login_rotates_the_session_and_logout_ends_it(client, alice):
     assert client.get("/api/me/").status_code in (401, 403)
 
 
-def test_sessions_expire_after_30_idle_minutes(settings):
+def test_sessions_expire_after_30_idle_minutes(client, alice, settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    client.post("/api/auth/login/", {"username": "alice", "password": "alice-pass-123"})
+    assert client.get("/api/me/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/me/").status_code in (401, 403)
+
+
+def test_session_login_locks_out_after_repeated_failures(client, alice, settings):
+    from axes.utils import reset
+
+    reset()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/api/auth/login/", {"username": "alice", "password": "wrong"})
+    locked = client.post("/api/auth/login/", {"username": "alice", "password": "alice-pass-123"})
+    reset()
+    assert locked.status_code == 429
+    assert client.get("/api/me/").status_code in (401, 403)
 
 
 def test_site_admin_grants_a_role_and_it_is_audited(client_for, erin, site_a, carol):

@@ -125,9 +125,10 @@ def test_data_dictionary_csv_has_one_row_per_code(client_for, bob):
 
 
 def test_lab_export_streams_every_visible_result_in_chunks(client_for, admin_user, adult, monkeypatch):
-    from registry.api import downloads
+    from registry.api import downloads, labstream
 
     monkeypatch.setattr(downloads, "ROWS_PER_CHUNK", 100)
+    monkeypatch.setattr(labstream, "BLOCK_BYTES", 4096)
     response = client_for(admin_user).get(f"/api/lab-results/export/?study={adult.code}")
     assert response.streaming
     chunks = list(response.streaming_content)
@@ -157,3 +158,32 @@ def test_patient_endpoints_one_row_per_patient_with_the_expected_cohorts(client_
     assert len(rows) == len(expected)
     assert {row["patient_id"]: row["cohort"] for row in rows} == expected
     assert rows[0]["site_code"] == "MSH"
+
+
+def test_lab_export_by_copy_writes_what_the_python_path_writes(admin_user, adult):
+    from django.db import connection
+
+    from registry.api.downloads import csv_chunks
+    from registry.api.labstream import copied_chunks, python_rows
+    from registry.selectors import lab_results_visible_to
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    labs = lab_results_visible_to(admin_user).filter(analyte__in=["IGG", "ANC"])
+    assert b"".join(copied_chunks(labs)) == "".join(csv_chunks(python_rows(labs, False))).encode()
+
+
+def test_deidentified_endpoints_have_pseudonyms_shifted_dates_and_whole_year_ages(client_for, frank, site_a):
+    from registry.flatfile.services import study_import
+    from registry.models import Site, SiteMembership
+
+    from ..conftest import PEDIATRIC_FOLDER
+
+    study = study_import(user=None, folder=PEDIATRIC_FOLDER).study
+    SiteMembership.objects.create(user=frank, site=Site.objects.get(code="MC-A"), role="INVESTIGATOR")
+    client = client_for(frank)
+    rows = _rows(client.get(f"/api/studies/{study.code}/endpoints/").content)
+    originals = {row["patient_id"]: row for row in _rows((PEDIATRIC_FOLDER / "patients.csv").read_bytes())}
+    assert rows and all(row["site_code"] == "MC-A" for row in rows)
+    assert not any(row["patient_id"] in originals for row in rows)
+    assert "protocol" not in rows[0] and float(rows[0]["age_at_diagnosis"]).is_integer()

@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+from registry.api.audit import KINDS
 from registry.services import patient_register
 
 from .conftest import add_records
@@ -15,7 +16,7 @@ MAX_QUERIES = {
     "patients": 4, "treatment-courses": 4, "ivig-doses": 4, "lab-results": 4, "infections": 4,
     "hospitalizations": 4, "responses": 4, "studies": 3, "sites": 3, "import-batches": 3, "analyses": 4,
     "memberships": 3, "tokens": 3,
-    "audit/patients": 4, "audit/lab-results": 4, "audit/memberships": 4,
+    **{f"audit/{kind}": 4 for kind in KINDS},
 }
 
 

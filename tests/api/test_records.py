@@ -179,3 +179,29 @@ def test_malformed_json_is_400_in_the_envelope(client_for, alice):
     response = client_for(alice).generic("POST", "/api/lab-results/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert set(response.json()["error"]) >= {"code", "message", "fields"}
+
+
+def test_fast_representation_matches_drfs_own(rf, alice, records_a, patient_a, run_a, study_at_a):
+    from rest_framework import serializers as drf
+
+    from cohorts.models import AnalysisRun
+    from infections.models import Hospitalization, Infection
+    from registry.api import serializers
+    from registry.api.analyses import AnalysisRunSerializer
+    from registry.models import IVIGDose, ResponseAssessment, TreatmentCourse
+
+    request = rf.get("/")
+    request.user = alice
+    record_serializers = {
+        TreatmentCourse: serializers.TreatmentCourseSerializer, IVIGDose: serializers.IVIGDoseSerializer,
+        LabResult: serializers.LabResultSerializer, Infection: serializers.InfectionSerializer,
+        Hospitalization: serializers.HospitalizationSerializer,
+        ResponseAssessment: serializers.ResponseAssessmentSerializer,
+    }
+    cases = [(serializers.PatientDetailSerializer, patient_a),
+             (serializers.ImportBatchSerializer, study_at_a.imports.get()),
+             (AnalysisRunSerializer, AnalysisRun.objects.get(pk=run_a.pk)),
+             *((record_serializers[model], record) for model, record in records_a.items())]
+    for serializer_class, instance in cases:
+        serializer = serializer_class(instance, context={"request": request})
+        assert serializer.data == drf.Serializer.to_representation(serializer, instance), serializer_class

@@ -62,7 +62,8 @@ def test_a_user_without_a_site_sees_nothing(django_user_model, patient_a):
 
 
 def test_a_study_is_visible_to_the_sites_with_patients_in_it(alice, carol, site_a, patient_a, patient_b):
-    only_a = Study.objects.create(code="ONLY-A", title="Site A only", population="ADULT", index_treatment="BLINATUMOMAB")
+    only_a = Study.objects.create(code="ONLY-A", title="Site A only", population="ADULT",
+                                  index_treatment="BLINATUMOMAB")
     patient_register(user=alice, study=only_a, site=site_a, data={
         "patient_id": "A-100", "sex": "F", "birth_date": date(1970, 1, 1), "diagnosis_date": date(2020, 1, 1)})
     assert set(studies_visible_to(alice).values_list("code", flat=True)) == {"TEST-STUDY", "ONLY-A"}

@@ -45,8 +45,8 @@ def person(study, site, **fields):
 
 
 def test_a_patient_id_is_unique_within_a_study(patient, study, site_a):
-    assert_database_refuses(Patient, "patient_unique_id_per_study|registry_patient.study_id, registry_patient.patient_id",
-                            **person(study, site_a, patient_id=patient.patient_id))
+    named = "patient_unique_id_per_study|registry_patient.study_id, registry_patient.patient_id"
+    assert_database_refuses(Patient, named, **person(study, site_a, patient_id=patient.patient_id))
 
 
 def test_the_same_patient_id_may_appear_in_another_study(patient, site_a):
@@ -55,11 +55,13 @@ def test_the_same_patient_id_may_appear_in_another_study(patient, site_a):
 
 
 def test_a_diagnosis_before_birth_is_refused(study, site_a):
-    assert_database_refuses(Patient, "patient_diagnosis_after_birth", **person(study, site_a, birth_date=date(2021, 1, 1)))
+    assert_database_refuses(Patient, "patient_diagnosis_after_birth",
+                            **person(study, site_a, birth_date=date(2021, 1, 1)))
 
 
 def test_a_death_before_diagnosis_is_refused(study, site_a):
-    assert_database_refuses(Patient, "patient_death_after_diagnosis", **person(study, site_a, death_date=date(2019, 1, 1)))
+    assert_database_refuses(Patient, "patient_death_after_diagnosis",
+                            **person(study, site_a, death_date=date(2019, 1, 1)))
 
 
 def test_a_follow_up_before_diagnosis_is_refused(study, site_a):

@@ -92,7 +92,8 @@ def test_replace_swaps_the_records_and_keeps_the_old_ones_in_the_history(importe
     assert LabResult.objects.get(patient__patient_id="A001", collected_on="2016-03-11", analyte="IGA").value == 140
     removed = LabResult.history.filter(history_type="-", id__in=old_labs)
     assert removed.count() == len(old_labs) == 1121
-    assert set(removed.values_list("history_change_reason", flat=True)) == {"replaced by a new import of ADULT-BLINA-IVIG"}
+    reasons = set(removed.values_list("history_change_reason", flat=True))
+    assert reasons == {"replaced by a new import of ADULT-BLINA-IVIG"}
     assert removed.filter(patient_id__isnull=False, value=137, analyte="IGA", collected_on="2016-03-11").exists()
 
 
@@ -110,6 +111,23 @@ def test_a_replace_that_fails_half_way_leaves_the_old_records(imported_studies, 
     monkeypatch.setattr("registry.flatfile.services.load_study", load_fails)
     with pytest.raises(RuntimeError):
         study_import(user=None, folder=ADULT_FOLDER, replace=True)
+    assert database_fingerprint() == before
+
+
+def test_a_failure_while_preparing_the_rows_of_one_file_rolls_back_the_whole_import(monkeypatch):
+    from registry.flatfile import loader
+
+    prepare = loader._table_frame
+
+    def labs_fail(model, frame):
+        if model is LabResult:
+            raise ValueError("cannot prepare labs")
+        return prepare(model, frame)
+
+    before = database_fingerprint()
+    monkeypatch.setattr(loader, "_table_frame", labs_fail)
+    with pytest.raises(ValueError, match="cannot prepare labs"):
+        study_import(user=None, folder=ADULT_FOLDER)
     assert database_fingerprint() == before
 
 

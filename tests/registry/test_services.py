@@ -74,7 +74,8 @@ def test_registering_a_patient_diagnosed_before_birth_names_the_diagnosis_date(a
 def test_a_death_date_before_an_existing_lab_is_refused_and_the_patient_is_unchanged(alice, patient_a, lab):
     with pytest.raises(RecordInvalid) as refused:
         patient_update(user=alice, patient=patient_a, data={"death_date": date(2021, 5, 31)}, expected_version=1)
-    assert refused.value.message == "An existing lab result dated 2021-06-01 is after the patient's death date (2021-05-31)."
+    assert refused.value.message == (
+        "An existing lab result dated 2021-06-01 is after the patient's death date (2021-05-31).")
     patient_a.refresh_from_db()
     assert (patient_a.death_date, patient_a.version) == (None, 1)
 
@@ -125,7 +126,8 @@ def test_adding_a_record_leaves_a_history_row_with_the_user_and_reason(alice, la
 
 
 def test_an_edit_leaves_a_history_row_with_the_old_and_new_values(alice, lab):
-    clinical_record_update(user=alice, record=lab, data={"value": 500}, expected_version=1, reason="transcription error")
+    clinical_record_update(user=alice, record=lab, data={"value": 500}, expected_version=1,
+                           reason="transcription error")
     new, old = lab.history.order_by("-history_id")
     assert (new.history_type, new.history_user, new.history_change_reason) == ("~", alice, "transcription error")
     assert (old.value, new.value) == (450, 500)

@@ -137,6 +137,26 @@ def test_numpy_and_pandas_inputs_are_accepted():
     assert result.rate_ratio == pytest.approx((8 / 300) / (3 / 200))
 
 
+def test_unknown_cohort_given_as_none_nan_or_pandas_na_leaves_the_patient_out():
+    kept = poisson_rate_ratio([3, 5, 2, 1], [100, 200, 80, 120], [True, True, False, False])
+    for unknown in (None, np.nan, pd.NA):
+        result = poisson_rate_ratio([3, 9, 5, 2, 1], [100, 50, 200, 80, 120],
+                                    pd.array([True, unknown, True, False, False], dtype=object))
+        assert (result.rate_ratio, result.p, result.n) == (kept.rate_ratio, kept.p, 4)
+        assert "1 patient(s)" in result.note
+
+
+def test_a_cohort_of_200000_patients_gives_the_pooled_rate_ratio():
+    rng = np.random.default_rng(4)
+    ivig = rng.random(200_000) < 0.3
+    days = rng.integers(1, 900, 200_000).astype(float)
+    counts = rng.poisson(days * np.where(ivig, 0.002, 0.004)).astype(float)
+    result = poisson_rate_ratio(counts, days, ivig)
+    pooled = (counts[ivig].sum() / days[ivig].sum()) / (counts[~ivig].sum() / days[~ivig].sum())
+    assert result.rate_ratio == pytest.approx(pooled, rel=1e-9)
+    assert result.n == 200_000
+
+
 @pytest.mark.parametrize(("counts", "days", "ivig", "message"), [
     ([], [], [], "no patients"),
     ([1, 2], [10], [True, False], "one value per patient"),

@@ -4,8 +4,8 @@ l_profile(b) is the maximum log-likelihood over the other coefficients with coef
 b, the same statsmodels GLM with b * x_j as offset (DEFINITIONS.md, Statistics: the published
 Table 4 intervals are asymmetric, as profile intervals are). The roots are solved on the signed
 root sqrt(2(l_hat - l_profile(b))) - sqrt(chi2), which has the same roots and is nearly linear in
-b on each side of the estimate, so the first probe (the Wald limit) and one extrapolated probe
-usually bracket the limit tightly and Brent's method needs a handful of fits.
+b on each side of the estimate: the first probe (the Wald limit) and one extrapolated probe
+usually bracket the limit, and Brent's method finishes with about five fits per limit in all.
 """
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ _FIT_ATOL, _FIT_RTOL = 1e-10, 1e-12
 # then within about half of it of the maximum): IRLS's own criterion, a deviance that stopped
 # moving, is also met where it ran into saturated probabilities.
 _DECREMENT = 1e-9
-_OVERSHOOT, _FIRST_GROWTH = 1.02, 0.1
 
 
 class Profile:
@@ -69,8 +68,9 @@ class Profile:
         weights = self.data.count * mu * (1.0 - mu)
         hessian = self.others.T @ (self.others * weights[:, None])
         score = self.others.T @ (self.data.count * (self.data.y - mu))
+        moved = self.others.T @ (weights * self.x_j)
         try:
-            solved = np.linalg.solve(hessian, np.column_stack([score, self.others.T @ (weights * self.x_j)]))
+            solved = np.linalg.solve(hessian, np.column_stack([score, moved]))
         except np.linalg.LinAlgError:
             return math.inf, np.zeros_like(params)
         return float(score @ solved[:, 0]), -solved[:, 1]
@@ -107,6 +107,7 @@ class Profile:
 
 
 def _attempt(fit):
+    """The result of ``fit()``, or None when it fails or attains no finite log-likelihood."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", QUIET)
         try:
@@ -122,7 +123,7 @@ def _bracket(g, start: float, g_start: float, first: float, direction: int,
     when it keeps its sign over the whole span. The first probe is ``first`` away; each next one
     just beyond where the line through the last two probes crosses zero, at least 1.1 and at most
     2 times further than the last (plain doubling when the line does not head for zero)."""
-    inner, g_inner, distance, least = 0.0, g_start, first, _FIRST_GROWTH
+    inner, g_inner, distance = 0.0, g_start, first
     while distance <= span:
         g_outer = g(start + direction * distance)
         if (g_outer > 0) != (g_start > 0):
@@ -130,8 +131,7 @@ def _bracket(g, start: float, g_start: float, first: float, direction: int,
         slope = (g_outer - g_inner) / (distance - inner)
         ahead = -g_outer / slope if slope * g_outer < 0 else math.inf
         inner, g_inner = distance, g_outer
-        distance += min(max(_OVERSHOOT * ahead, least * distance), distance)
-        least = 0.1
+        distance += min(max(1.02 * ahead, 0.1 * distance), distance)
     return None
 
 

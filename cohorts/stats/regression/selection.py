@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from scipy import stats
 
-from cohorts.stats.regression.design import OUTCOME, Patterns, numeric, outcome_frame, patterns
+from cohorts.stats.regression.design import OUTCOME, numeric, outcome_frame, patterns
 from cohorts.stats.regression.diagnostics import separation
 from cohorts.stats.regression.logistic import LogisticTerm, logistic_regression, logit
 
@@ -81,6 +82,8 @@ class _Models:
         self.criterion = criterion
         self.data = patterns(outcome_frame(y, candidates), list(candidates))
         self.n = self.data.n
+        # When the model with every candidate is identifiable, so is each made of some of them.
+        self._identifiable = np.linalg.matrix_rank(self.data.exog) == self.data.exog.shape[1]
         self._fits: dict[tuple[str, ...], object] = {}
         self._infinite: dict[tuple[str, ...], frozenset[int]] = {}
 
@@ -88,7 +91,8 @@ class _Models:
         key = tuple(names)
         if key not in self._fits:
             design = self.data.select(names)
-            design.check_identifiable()
+            if not self._identifiable:
+                design.check_identifiable()
             self._fits[key] = logit(design)
         return self._fits[key]
 

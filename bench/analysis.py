@@ -2,7 +2,7 @@
 against a hand-written pandas + scipy baseline, on generated registries of growing size.
 
     python bench/analysis.py [--sizes 1000,10000,100000] [--populations ADULT,PEDIATRIC] [--seed 7]
-                             [--profile-all-sizes] [--profile-dir DIR]
+                             [--profile-ci-at-every-size] [--cprofile-dir DIR]
 
 For each size and population: generate a synthetic study folder (`write_study`, fixed seed) in a
 temporary directory, import it into a scratch PostgreSQL database created for this run (dropped at
@@ -18,8 +18,8 @@ a cheap cross-check at sizes no expected.json covers.
 Both sides follow the engine's size policy (`AnalysisParameters`), printed at the start: the exact
 Mann-Whitney U up to `mwu_exact_max_cases` cases, asymptotic beyond; profile-likelihood CIs (and, in
 the engine only, stepwise selection) up to `logistic_refit_max_cases` patients, Wald CIs only beyond.
-`--profile-all-sizes` lifts the second limit on both sides, to show what the profiles cost.
-`--profile-dir DIR` runs the registry once more per study under cProfile (untimed) and writes
+`--profile-ci-at-every-size` lifts the second limit on both sides, to show what the profiles cost.
+`--cprofile-dir DIR` runs the registry once more per study under cProfile (untimed) and writes
 DIR/registry-<population>-<patients>.prof, with the top functions printed at the end.
 
 Targets: <= 30 s for both studies together at 100,000 patients (2 cores), <= 1.5x the baseline,
@@ -34,6 +34,7 @@ import importlib.util
 import math
 import os
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -45,10 +46,21 @@ sys.path.insert(0, str(ROOT))
 
 # The baseline and the engine must compute the same variants for the comparison to be fair.
 POLICY = ("Policy (the engine's AnalysisParameters, used by the baseline too):\n"
-          "  Mann-Whitney U: SPSS's exact test up to {mwu} cases (both groups), beyond that asymptotic, "
-          "tie-corrected, continuity 0.5 (mwu_exact_max_cases = {mwu});\n"
-          "  Table 4: profile-likelihood CIs up to {profile} analysed patients, beyond that Wald CIs only "
-          "(logistic_refit_max_cases = {profile}; the engine also skips stepwise selection there).")
+          "  Mann-Whitney U: SPSS's exact test {mwu}, beyond that asymptotic, tie-corrected, continuity 0.5 "
+          "(mwu_exact_max_cases = {mwu_value});\n"
+          "  Table 4: profile-likelihood CIs {profile}, beyond that Wald CIs only "
+          "(logistic_refit_max_cases = {profile_value}; the engine also skips stepwise selection there).")
+
+
+def describe_policy(policy) -> str:
+    def up_to(value, what: str) -> str:
+        return "at any size" if value is None else f"up to {value:,} {what}"
+    return POLICY.format(mwu=up_to(policy.mwu_exact_max_cases, "cases (both groups)"),
+                         mwu_value=policy.mwu_exact_max_cases,
+                         profile=up_to(policy.profile_max_cases, "analysed patients"),
+                         profile_value=policy.profile_max_cases)
+
+
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 # A few headline figures per population, shown side by side: (row, field).
 HEADLINES = {
@@ -65,13 +77,13 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--server", default=os.environ.get("DATABASE_URL", DEFAULT_SERVER),
                         help="PostgreSQL server; a scratch database is created on it and dropped")
-    parser.add_argument("--profile-all-sizes", action="store_true",
+    parser.add_argument("--profile-ci-at-every-size", action="store_true",
                         help="profile-likelihood CIs at every size, on both sides")
-    parser.add_argument("--profile-dir", type=Path, help="write a cProfile of each registry run here")
+    parser.add_argument("--cprofile-dir", type=Path, help="write a cProfile of each registry run here")
     return parser.parse_args()
 
 
-def engine_and_baseline_settings(profile_all_sizes: bool):
+def engine_and_baseline_settings(profile_ci_at_every_size: bool):
     """The engine's parameters and the baseline policy that computes the same variants."""
     import dataclasses
 
@@ -80,7 +92,7 @@ def engine_and_baseline_settings(profile_all_sizes: bool):
 
     parameters = AnalysisParameters()
     has_limit = hasattr(parameters, "logistic_refit_max_cases")  # an engine without it always profiles
-    if profile_all_sizes and has_limit:
+    if profile_ci_at_every_size and has_limit:
         parameters = dataclasses.replace(parameters, logistic_refit_max_cases=None)
     policy = Policy(mwu_exact_max_cases=parameters.mwu_exact_max_cases,
                     profile_max_cases=parameters.logistic_refit_max_cases if has_limit else None)
@@ -122,7 +134,8 @@ def setup_django(url: str) -> None:
 
 
 def load_compare():
-    spec = importlib.util.spec_from_file_location("compare_analysis", ROOT / "tests" / "tools" / "compare_analysis.py")
+    path = ROOT / "tests" / "tools" / "compare_analysis.py"
+    spec = importlib.util.spec_from_file_location("compare_analysis", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.compare
@@ -173,13 +186,13 @@ def measure(population: str, patients: int, arguments, compare) -> dict:
         imported = time.perf_counter()
     study = Study.objects.get(code=code)
     site_ids = list(Site.objects.filter(patients__study=study).distinct().values_list("id", flat=True))
-    parameters, policy = engine_and_baseline_settings(arguments.profile_all_sizes)
+    parameters, policy = engine_and_baseline_settings(arguments.profile_ci_at_every_size)
 
     registry_s, (document, _, timings) = best_of(runs, lambda: analysis_compute(study, site_ids, parameters))
     frames = study_frames(study, site_ids)
     baseline_s, baseline = best_of(runs, lambda: tables(frames, policy))
-    if arguments.profile_dir:
-        profile_registry(arguments.profile_dir / f"registry-{population.lower()}-{patients}.prof",
+    if arguments.cprofile_dir:
+        profile_registry(arguments.cprofile_dir / f"registry-{population.lower()}-{patients}.prof",
                          lambda: analysis_compute(study, site_ids, parameters))
     matched, rows, figures, report = compare(baseline, document)
     line = {
@@ -290,13 +303,14 @@ def print_setup(lines: list[dict]) -> None:
 
 def main() -> int:
     arguments = parse_arguments()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still drop the scratch database
     sizes = [int(x) for x in arguments.sizes.split(",")]
     populations = [x.strip().upper() for x in arguments.populations.split(",")]
     admin, url = scratch_database(arguments.server)
     try:
         setup_django(url)
-        _, policy = engine_and_baseline_settings(arguments.profile_all_sizes)
-        print(POLICY.format(mwu=policy.mwu_exact_max_cases, profile=policy.profile_max_cases))
+        _, policy = engine_and_baseline_settings(arguments.profile_ci_at_every_size)
+        print(describe_policy(policy))
         print(f"Scratch database {urlsplit(url).path.lstrip('/')}; seed {arguments.seed}; "
               f"{os.cpu_count()} cores.\n", flush=True)
         compare = load_compare()
@@ -313,8 +327,8 @@ def main() -> int:
         print_totals(lines)
         print_cross_check(lines)
         print_setup(lines)
-        if arguments.profile_dir:
-            print_profiles(arguments.profile_dir)
+        if arguments.cprofile_dir:
+            print_profiles(arguments.cprofile_dir)
         return 0 if all(x["matched"] == x["rows"] for x in lines) else 1
     finally:
         drop_database(admin, url)

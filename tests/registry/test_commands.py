@@ -111,3 +111,11 @@ def test_generate_demo_with_import_loads_a_pediatric_study(tmp_path):
 def test_generate_demo_refuses_zero_patients(tmp_path):
     message, _ = run_failing("generate_demo", "--patients", "0", "--seed", "1", "--output", str(tmp_path))
     assert message == "patients must be at least 1 and seed at least 0"
+
+
+def test_generate_demo_writes_under_var_demo_by_default(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    out, _ = run("generate_demo", "--patients", "5", "--seed", "4", "--population", "PEDIATRIC")
+    folder = tmp_path / "demo" / "pediatric-5-4"
+    assert out.startswith(f"Wrote {folder}: ")
+    assert (folder / "study.csv").read_text(encoding="utf-8").splitlines()[1].startswith("SYN-PED-4,")

@@ -31,7 +31,7 @@ worker: install
 	$(VENV)/bin/celery -A registry worker --pool=solo --loglevel=INFO
 
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 bench: install
 	$(PY) bench/import_export.py && $(PY) bench/analysis.py && $(PY) bench/api.py && $(PY) bench/pages.py

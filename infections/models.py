@@ -29,7 +29,7 @@ class Infection(PatientEvent):
     event_date_fields = ("onset_on",)
 
     class Meta:
-        ordering = ["patient", "onset_on", "id"]
+        ordering = ["patient_id", "onset_on", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ctcae_grade__isnull=True) | Q(ctcae_grade__gte=1, ctcae_grade__lte=5),
@@ -60,7 +60,7 @@ class Hospitalization(PatientEvent):
     event_date_fields = ("admitted_on", "discharged_on")
 
     class Meta:
-        ordering = ["patient", "admitted_on", "id"]
+        ordering = ["patient_id", "admitted_on", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("admitted_on")),

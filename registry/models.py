@@ -169,7 +169,7 @@ class TreatmentCourse(PatientEvent):
     event_date_fields = ("start_date", "end_date")
 
     class Meta:
-        ordering = ["patient", "start_date", "id"]
+        ordering = ["patient_id", "start_date", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
@@ -201,7 +201,7 @@ class IVIGDose(PatientEvent):
 
     class Meta:
         verbose_name = "IVIG dose"
-        ordering = ["patient", "given_on", "id"]
+        ordering = ["patient_id", "given_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(dose_mg_per_kg__gt=0), name="ivigdose_dose_positive"),
             models.CheckConstraint(
@@ -230,7 +230,7 @@ class LabResult(PatientEvent):
     event_date_fields = ("collected_on",)
 
     class Meta:
-        ordering = ["patient", "collected_on", "id"]
+        ordering = ["patient_id", "collected_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(value__gt=0), name="labresult_value_positive"),
             models.CheckConstraint(
@@ -260,7 +260,7 @@ class ResponseAssessment(PatientEvent):
     event_date_fields = ("assessed_on",)
 
     class Meta:
-        ordering = ["patient", "assessed_on", "id"]
+        ordering = ["patient_id", "assessed_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(response__in=Response.values), name="response_code_known"),
         ]

@@ -9,6 +9,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from registry.rules import event_date_error_masks, patient_date_error_masks
 
 from .kinds import EVENT_FILES, FILES, ORDERED_DATES, PATIENTS, SITES, STUDY, Column, FileSpec
 from .records import has_padded_cells, record_shapes
+
+# Numbers are written as plain decimals (FORMAT.md); `1e3`, `1_000` or `inf` are refused.
+DECIMAL_SHAPE = re.compile(r"-?\d+(\.\d+)?")
+LAB_VALUE_SHAPE = re.compile(r"<?\s*\d+(\.\d+)?")
 
 
 
@@ -234,7 +239,18 @@ def _int(values, column, known):
 def _float(values, column, known):
     numbers = _to_float(values)
     bad = values.notna() & (numbers.isna() | ~np.isfinite(numbers) | (numbers <= column.minimum))
+    bad |= ~_shaped_like(values, DECIMAL_SHAPE)
     return numbers, bad, lambda v: f"'{v}' is not a number greater than {column.minimum:g}"
+
+
+def _shaped_like(values: pd.Series, shape: re.Pattern) -> pd.Series:
+    """True where a cell is empty or written as plain decimals (no `1e3`, `1_000`, `inf`).
+
+    The pattern runs on the distinct texts only: a lab column of millions of rows has a few thousand.
+    """
+    distinct = pd.unique(values.dropna())
+    well_formed = [text for text in distinct if shape.fullmatch(text)]
+    return values.isna() | values.isin(well_formed)
 
 
 def _to_float(values: pd.Series) -> pd.Series:
@@ -260,6 +276,7 @@ def _lab_value(values, column, known):
     if below.any():
         numbers[below] = _to_float(values[below].str[1:].str.strip())
     bad = values.notna() & ~(np.isfinite(numbers) & (numbers > 0))
+    bad |= ~_shaped_like(values, LAB_VALUE_SHAPE)
     reason = lambda v: f"'{v}' is not a positive number or a below-detection value such as <5"  # noqa: E731
     return (numbers, below.to_numpy()), bad, reason
 

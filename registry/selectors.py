@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from .access import READS, site_ids_where
-from .models import ImportBatch, ImportJob, LabResult, Patient, ResponseAssessment, Site, Study, TreatmentCourse, IVIGDose
+from .access import ANALYSES, READS, site_ids_where
+from .choices import Role
+from .models import ImportBatch, ImportJob, SiteMembership, LabResult, Patient, ResponseAssessment, Site, Study, TreatmentCourse, IVIGDose
 
 
 def sites_visible_to(user) -> QuerySet[Site]:
@@ -51,3 +52,27 @@ def import_jobs_visible_to(user) -> QuerySet[ImportJob]:
     """A job is its uploader's (superusers see all): the files in it are not yet anyone's records."""
     jobs = ImportJob.objects.select_related("batch__study")
     return jobs if user.is_superuser else jobs.filter(uploaded_by=user)
+
+
+def memberships_visible_to(user) -> QuerySet[SiteMembership]:
+    """Memberships at the sites where `user` is site admin (all of them for a superuser)."""
+    memberships = SiteMembership.objects.select_related("user", "site")
+    if user.is_superuser:
+        return memberships
+    return memberships.filter(site_id__in=site_ids_where(user, (Role.ADMIN,)))
+
+
+def history_visible_to(user, model) -> QuerySet:
+    """History rows of `model` at the sites where `user` investigates or administers."""
+    rows = model.history.all().select_related("history_user")
+    if user.is_superuser:
+        return rows
+    sites = site_ids_where(user, ANALYSES)
+    patients_there = Patient.history.filter(site_id__in=sites).values("id")
+    if model is Site:
+        return rows.filter(id__in=sites)
+    if model in (SiteMembership, Patient):
+        return rows.filter(site_id__in=sites)
+    if model is Study:
+        return rows.filter(id__in=Patient.history.filter(site_id__in=sites).values("study_id"))
+    return rows.filter(patient_id__in=patients_there)

@@ -17,18 +17,11 @@ from registry.services import membership_grant
 
 from .fields import CodeField, DescribedModelSerializer
 from .permissions import AdministersASite, deidentified_only
-from .token_services import token_issue, token_revoke, tokens_visible_to
+from registry.selectors import memberships_visible_to
+from registry.tokens import token_issue, token_revoke, tokens_visible_to
 from .viewsets import ScopedViewSet
 
 User = get_user_model()
-
-
-def memberships_visible_to(user):
-    """Memberships at the sites where `user` is site admin (all of them for a superuser)."""
-    memberships = SiteMembership.objects.select_related("user", "site")
-    if user.is_superuser:
-        return memberships
-    return memberships.filter(site_id__in=access.site_ids_where(user, (Role.ADMIN,)))
 
 
 def _administered_sites(user):

@@ -17,7 +17,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
 from infections.models import Hospitalization, Infection
-from registry import access
+from registry.selectors import history_visible_to
 from registry.models import (
     IVIGDose, LabResult, Patient, ResponseAssessment, Site, SiteMembership, Study, TreatmentCourse,
 )
@@ -35,22 +35,6 @@ TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 UNTRACKED = {"version", "updated_at"}
 KIND = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS),
                         description="The kind of record whose history is read.")
-
-
-def history_visible_to(user, model) -> QuerySet:
-    """History rows of `model` at the sites where `user` investigates or administers."""
-    rows = model.history.all().select_related("history_user")
-    if user.is_superuser:
-        return rows
-    sites = access.site_ids_where(user, access.ANALYSES)
-    patients_there = Patient.history.filter(site_id__in=sites).values("id")
-    if model is Site:
-        return rows.filter(id__in=sites)
-    if model in (SiteMembership, Patient):
-        return rows.filter(site_id__in=sites)
-    if model is Study:
-        return rows.filter(id__in=Patient.history.filter(site_id__in=sites).values("study_id"))
-    return rows.filter(patient_id__in=patients_there)
 
 
 def with_previous(rows: QuerySet) -> QuerySet:

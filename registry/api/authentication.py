@@ -4,7 +4,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .token_services import token_for_key
+from registry.tokens import token_for_key
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

@@ -20,7 +20,7 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def client_for(db):
     """client_for(user) → an APIClient sending `Authorization: Token <key>` of a new token of `user`."""
-    from registry.api.token_services import token_issue
+    from registry.tokens import token_issue
 
     def make(user):
         _, key = token_issue(issued_by=None, user=user, name="tests")

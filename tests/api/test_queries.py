@@ -26,7 +26,7 @@ def busy_registry(alice, erin, bob, study, site_a, run_a):
     from django.utils import timezone
 
     from cohorts.models import AnalysisRun
-    from registry.api.token_services import token_issue
+    from registry.tokens import token_issue
     from registry.models import ImportBatch, Site, SiteMembership, Study
 
     for number in range(3):

@@ -54,7 +54,7 @@ def test_docs_pages_need_a_session_or_token_and_allow_only_their_cdn(client, cli
 @pytest.fixture
 def fuzzed_registry(erin, alice, records_a, run_a, client_for):
     """A site admin's token (she may call every endpoint) over a small registry."""
-    from registry.api.token_services import token_issue
+    from registry.tokens import token_issue
 
     return token_issue(issued_by=None, user=erin, name="schemathesis")[1]
 

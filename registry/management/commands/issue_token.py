@@ -2,7 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.api.token_services import token_issue
+from registry.tokens import token_issue
 
 
 class Command(BaseCommand):

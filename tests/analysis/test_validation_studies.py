@@ -1,12 +1,11 @@
 """Both validation studies reproduce every figure of expected.json and every exact published figure.
 
-The tolerance rule is compare_analysis.py's (shared/tools): percentages to 0.5e-4, other figures to
+The tolerance rule is compare_analysis.py's (copied from shared/tools into tests/tools): percentages to 0.5e-4, other figures to
 0.5e-6, p-values to a relative 1e-6; text compares exactly.
 """
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -14,30 +13,10 @@ import pytest
 from cohorts.analysis.document import analyse
 from cohorts.analysis.frames import read_folder
 from cohorts.analysis.parameters import AnalysisParameters
+from tests.tools.compare_analysis import TOP_LEVEL, same
 
 DEMO = Path(__file__).resolve().parents[2] / "registry" / "demo_studies"
 STUDIES = ("adult-blinatumomab", "pediatric-maintenance")
-TOP_LEVEL = ("p", "p_display", "odds_ratio", "ci_wald", "ci_profile", "rate_ratio")
-
-
-def same(expected, actual, name: str = "") -> bool:
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected == actual
-    if isinstance(expected, (int, float)):
-        if not isinstance(actual, (int, float)):
-            return False
-        if name == "p":
-            both_zero = abs(expected) < 1e-12 and abs(actual) < 1e-12
-            return both_zero or math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-12)
-        return abs(actual - expected) <= (0.5e-4 if name == "percent" else 0.5e-6) + 1e-9
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(same(v, actual.get(k), k) for k, v in expected.items())
-    if isinstance(expected, list):
-        return isinstance(actual, list) and len(expected) == len(actual) and all(
-            same(x, y, name) for x, y in zip(expected, actual))
-    return expected == actual
-
-
 def _load(study: str, name: str) -> dict:
     return json.loads((DEMO / study / name).read_text(encoding="utf-8"))
 

@@ -1,11 +1,14 @@
 """Scoped reads: every queryset that reaches a user goes through one of these."""
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from .access import ANALYSES, READS, site_ids_where
 from .choices import Role
-from .models import ImportBatch, ImportJob, SiteMembership, LabResult, Patient, ResponseAssessment, Site, Study, TreatmentCourse, IVIGDose
+from .models import (
+    ImportBatch, ImportJob, IVIGDose, LabResult, Patient, ResponseAssessment, Site, SiteMembership, Study,
+    TreatmentCourse,
+)
 
 
 def sites_visible_to(user) -> QuerySet[Site]:
@@ -37,7 +40,19 @@ def ivig_doses_visible_to(user) -> QuerySet[IVIGDose]:
 
 
 def lab_results_visible_to(user) -> QuerySet[LabResult]:
-    return records_visible_to(user, LabResult)
+    return with_last_ivig_dose(records_visible_to(user, LabResult))
+
+
+def with_last_ivig_dose(lab_results: QuerySet[LabResult]) -> QuerySet[LabResult]:
+    """Annotate `last_ivig_on`: the patient's latest IVIG dose strictly before the collection day.
+
+    A result drawn on a dosing day is taken as the pre-infusion trough, as the analysis does
+    (cohorts.analysis.labs); a post-infusion peak is not the patient's own IgG.
+    """
+    last_dose = IVIGDose.objects.filter(
+        patient=OuterRef("patient"), given_on__lt=OuterRef("collected_on")
+    ).order_by("-given_on").values("given_on")[:1]
+    return lab_results.annotate(last_ivig_on=Subquery(last_dose))
 
 
 def responses_visible_to(user) -> QuerySet[ResponseAssessment]:

@@ -23,6 +23,10 @@ NESTED = (
 )
 
 
+def _nested(model):
+    return selectors.with_last_ivig_dose(LabResult.objects) if model is LabResult else model.objects
+
+
 @extend_schema_view(
     list=extend_schema(summary="List patients of your sites"),
     retrieve=extend_schema(summary="One patient with every record", description=(
@@ -49,7 +53,7 @@ class PatientViewSet(VersionedViewSet):
         # One query per record kind, whatever the number of records (no N+1), each ordered by its own
         # date: the models' default ordering starts with the patient, which joins patient and study.
         return patients.prefetch_related(*(
-            Prefetch(name, queryset=model.objects.order_by(date_field, "id"))
+            Prefetch(name, queryset=_nested(model).order_by(date_field, "id"))
             for name, model, date_field in NESTED))
 
     def get_serializer_class(self):

@@ -128,14 +128,21 @@ class LabResultSerializer(RecordSerializer):
                                     "limit 5. Unit: the row's `unit`.")
     value_number = serializers.FloatField(source="value", read_only=True,
                                           help_text="The number, or the detection limit N of a `<N` result.")
+    days_since_last_ivig = serializers.SerializerMethodField(
+        help_text="Days from the patient's last IVIG dose before the collection day (null: none before). "
+                  "Results soon after a dose reflect the infused IgG, not the patient's own.")
 
     class Meta:
         model = LabResult
         fields = (*RECORD_FIELDS, "collected_on", "analyte", "value", "value_number", "below_detection", "unit",
-                  "lower_limit_normal")
+                  "lower_limit_normal", "days_since_last_ivig")
         read_only_fields = (*READ_ONLY, "below_detection")
         # The unit follows from the analyte (FORMAT.md); a client may send it, but only the right one.
         extra_kwargs = {"unit": {"required": False}}
+
+    def get_days_since_last_ivig(self, lab) -> int | None:
+        last = getattr(lab, "last_ivig_on", None)
+        return (lab.collected_on - last).days if last else None
 
     def validate(self, attrs):
         analyte = attrs.get("analyte") or getattr(self.instance, "analyte", None)

@@ -205,3 +205,26 @@ def test_fast_representation_matches_drfs_own(rf, alice, records_a, patient_a, r
     for serializer_class, instance in cases:
         serializer = serializer_class(instance, context={"request": request})
         assert serializer.data == drf.Serializer.to_representation(serializer, instance), serializer_class
+
+
+def test_every_lab_result_carries_its_days_since_the_last_ivig_dose(client_for, alice, patient_a):
+    from datetime import date
+
+    from registry.models import IVIGDose
+    from registry.services import clinical_record_add
+
+    def add(model, **data):
+        clinical_record_add(user=alice, patient=patient_a, model=model, data=data)
+
+    add(LabResult, collected_on=date(2020, 3, 1), analyte="IGG", value=420, unit="mg/dL")
+    add(IVIGDose, given_on=date(2020, 3, 10), dose_mg_per_kg=400, setting="CLINIC", indication="PRE_EMPTIVE")
+    add(LabResult, collected_on=date(2020, 3, 10), analyte="IGG", value=410, unit="mg/dL")  # trough, same day
+    add(LabResult, collected_on=date(2020, 3, 24), analyte="IGG", value=980, unit="mg/dL")
+    client = client_for(alice)
+
+    listed = client.get("/api/lab-results/", {"patient": patient_a.pk, "ordering": "collected_on"}).json()
+    detail = client.get(f"/api/patients/{patient_a.pk}/").json()
+
+    assert [lab["days_since_last_ivig"] for lab in listed["results"]] == [None, None, 14]
+    assert sorted((lab["collected_on"], lab["days_since_last_ivig"]) for lab in detail["lab_results"]) == [
+        ("2020-03-01", None), ("2020-03-10", None), ("2020-03-24", 14)]

@@ -16,6 +16,7 @@ from cohorts.analysis.frames import StudyFrames
 from cohorts.analysis.parameters import AnalysisParameters, ParameterError
 from registry import access
 from registry.errors import RecordInvalid
+from registry.flatfile.writer import one_snapshot
 from registry.models import Study
 
 from .models import AnalysisResult, AnalysisRun, RunStatus
@@ -89,8 +90,10 @@ def analysis_compute(study: Study, site_ids, parameters: AnalysisParameters,
                      progress: Callable[[float, str], None] | None = None) -> tuple[dict, str, dict]:
     """The analysis document of `study` at `site_ids`, its snapshot hash and timings (seconds)."""
     started = time.perf_counter()
-    revision = Study.objects.values_list("data_revision", flat=True).get(pk=study.pk)
-    frames = study_frames(study, site_ids)
+    with transaction.atomic():
+        one_snapshot()  # the revision recorded is the revision of the records read
+        revision = Study.objects.values_list("data_revision", flat=True).get(pk=study.pk)
+        frames = study_frames(study, site_ids)
     read = time.perf_counter()
     document = analyse(frames, parameters, progress=progress)
     computed = time.perf_counter()

@@ -25,7 +25,7 @@ def export_study(study: Study, folder: Path, *, site_ids: Iterable[int] | None =
     folder.mkdir(parents=True, exist_ok=True)
     site_ids = sorted(site_ids) if site_ids is not None else None
     with transaction.atomic():
-        _one_snapshot()
+        one_snapshot()
         counts = {STUDY.file_name: _write_study_file(study, folder),
                   SITES.file_name: _write_sites(study, folder, site_ids)}
         for spec in (PATIENTS, *EVENT_FILES):
@@ -33,7 +33,7 @@ def export_study(study: Study, folder: Path, *, site_ids: Iterable[int] | None =
     return counts
 
 
-def _one_snapshot() -> None:
+def one_snapshot() -> None:
     """All nine files from one snapshot, so an edit during the export cannot split a patient's records.
 
     On PostgreSQL: REPEATABLE READ when this is the outermost transaction (inside another, the caller

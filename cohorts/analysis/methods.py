@@ -7,6 +7,7 @@ can always say how it was made.
 from __future__ import annotations
 
 import platform
+import re
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,10 @@ METHOD_NAMES = {
 }
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9.-]+", text.lower())
+
+
 def software_versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
             "scipy": scipy.__version__, "statsmodels": statsmodels.__version__}
@@ -44,8 +49,14 @@ def _tests_used(rows: list[dict]) -> list[str]:
         method = row.get("method")
         if method and row.get("p") is not None:
             used.setdefault(method, set()).add(row.get("variant") or "")
-    return [f"{METHOD_NAMES.get(method, method)} [{'; '.join(sorted(v for v in variants if v))}]"
-            for method, variants in sorted(used.items())]
+    return [_named(METHOD_NAMES.get(method, method), variants) for method, variants in sorted(used.items())]
+
+
+def _named(name: str, variants: set[str]) -> str:
+    """The test's name, with the variants its name does not already say ("two-sided" twice reads badly)."""
+    said = set(_words(name))
+    extra = sorted(v for v in variants if v and not set(_words(v)) <= said)
+    return f"{name} [{'; '.join(extra)}]" if extra else name
 
 
 def _windows(population: str, parameters: AnalysisParameters) -> str:

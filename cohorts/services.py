@@ -6,21 +6,18 @@ import time
 import traceback
 from collections.abc import Callable
 
-import pandas as pd
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from cohorts.analysis.document import analyse
-from cohorts.analysis.frames import StudyFrames
 from cohorts.analysis.parameters import AnalysisParameters, ParameterError
 from registry import access
 from registry.errors import RecordInvalid
-from registry.flatfile.writer import one_snapshot
 from registry.models import Study
 
 from .models import AnalysisResult, AnalysisRun, RunStatus
-from .selectors import study_frames
+from .snapshots import Snapshot, study_snapshot
 
 
 def analysis_request(*, user, study: Study, parameters: dict | None = None) -> AnalysisRun:
@@ -90,31 +87,21 @@ def analysis_compute(study: Study, site_ids, parameters: AnalysisParameters,
                      progress: Callable[[float, str], None] | None = None) -> tuple[dict, str, dict]:
     """The analysis document of `study` at `site_ids`, its snapshot hash and timings (seconds)."""
     started = time.perf_counter()
-    with transaction.atomic():
-        one_snapshot()  # the revision recorded is the revision of the records read
-        revision = Study.objects.values_list("data_revision", flat=True).get(pk=study.pk)
-        frames = study_frames(study, site_ids)
+    snapshot = study_snapshot(study, site_ids)
     read = time.perf_counter()
-    document = analyse(frames, parameters, progress=progress)
+    document = analyse(snapshot.frames, parameters, progress=progress)
     computed = time.perf_counter()
-    snapshot = snapshot_hash(frames, parameters)
-    document.update(snapshot_hash=snapshot, data_revision=revision,
-                    sites=sorted(frames.sites["site_code"].tolist()))
+    hashed = snapshot_hash(snapshot, parameters)
+    document.update(snapshot_hash=hashed, data_revision=snapshot.data_revision,
+                    sites=sorted(snapshot.frames.sites["site_code"].tolist()))
     timings = {"read_s": round(read - started, 3), "compute_s": round(computed - read, 3),
-               "total_s": round(time.perf_counter() - started, 3)}
-    return document, snapshot, timings
+               "total_s": round(time.perf_counter() - started, 3), "records_reused": snapshot.reused}
+    return document, hashed, timings
 
 
-def snapshot_hash(frames: StudyFrames, parameters: AnalysisParameters) -> str:
+def snapshot_hash(snapshot: Snapshot, parameters: AnalysisParameters) -> str:
     """Identical records and parameters give the identical hash, whatever the database."""
-    digest = hashlib.sha256(parameters.fingerprint().encode())
-    digest.update(repr(sorted(frames.study.items())).encode())
-    for name in ("sites", "patients", "treatment_courses", "ivig_doses", "labs", "infections",
-                 "hospitalizations", "responses"):
-        table = getattr(frames, name)
-        digest.update(name.encode())
-        digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    return hashlib.sha256(f"{parameters.fingerprint()}|{snapshot.digest}".encode()).hexdigest()
 
 
 def run_is_stale(run: AnalysisRun) -> bool:

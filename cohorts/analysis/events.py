@@ -21,8 +21,9 @@ UNKNOWN = "UNKNOWN"
 
 
 def yes(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A yes/no column as bool, an empty cell counting as no."""
-    return frame[column].to_numpy(dtype=bool, na_value=False)
+    """A yes/no column as bool, an empty cell counting as no; a copy, free to combine in place (without
+    missing cells pandas would hand out the frame's own array)."""
+    return frame[column].to_numpy(dtype=bool, na_value=False, copy=True)
 
 
 def codes(frame: pd.DataFrame, column: str) -> np.ndarray:

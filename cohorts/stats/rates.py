@@ -105,7 +105,7 @@ def poisson_rate_ratio(counts: Sequence[float], days: Sequence[float],
         # A saturated two-patient model fits perfectly; statsmodels' warnings about that are noise.
         warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning,
                                          RuntimeWarning))
-        fit = sm.GLM(count, exog, family=sm.families.Poisson(), offset=np.log(exposure)).fit()
+        fit = sm.GLM(count, exog, family=sm.families.Poisson(), offset=np.log(exposure)).fit(wls_method="qr")
     return RateRatioResult(math.exp(fit.params[1]), float(fit.pvalues[1]), note=note,
                            n=len(count))
 

@@ -93,8 +93,17 @@ class _Models:
             design = self.data.select(names)
             if not self._identifiable:
                 design.check_identifiable()
-            self._fits[key] = logit(design)
+            self._fits[key] = logit(design, start=self._start(key))
         return self._fits[key]
+
+    def _start(self, key: tuple[str, ...]):
+        """The estimates of a fitted model with one variable more, without it: each step of a
+        selection changes one variable, and IRLS from there needs about half the iterations."""
+        for fitted, result in self._fits.items():
+            if len(fitted) == len(key) + 1 and set(key) <= set(fitted) and result.converged:
+                params = np.asarray(result.params)[[0] + [1 + fitted.index(name) for name in key]]
+                return params if np.isfinite(params).all() else None
+        return None
 
     def aic(self, names: Sequence[str]) -> float:
         return float(self.fit(names).aic)

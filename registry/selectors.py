@@ -1,6 +1,8 @@
 """Scoped reads: every queryset that reaches a user goes through one of these."""
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from .access import ANALYSES, READS, site_ids_where
@@ -22,6 +24,11 @@ def studies_visible_to(user) -> QuerySet[Study]:
 
 def patients_visible_to(user) -> QuerySet[Patient]:
     return Patient.objects.filter(site_id__in=site_ids_where(user, READS)).select_related("study", "site")
+
+
+def patient_site_visible_to(user, site_id: int) -> bool:
+    """The rule of `patients_visible_to` for one patient's site, for a read that fetched the row first."""
+    return site_id in site_ids_where(user, READS)
 
 
 def records_visible_to(user, model) -> QuerySet:
@@ -53,6 +60,11 @@ def with_last_ivig_dose(lab_results: QuerySet[LabResult]) -> QuerySet[LabResult]
         patient=OuterRef("patient"), given_on__lt=OuterRef("collected_on")
     ).order_by("-given_on").values("given_on")[:1]
     return lab_results.annotate(last_ivig_on=Subquery(last_dose))
+
+
+def days_since_last_ivig(collected_on: date, last_ivig_on: date | None) -> int | None:
+    """Days from the dose `with_last_ivig_dose` found to the collection day; None without one."""
+    return (collected_on - last_ivig_on).days if last_ivig_on else None
 
 
 def responses_visible_to(user) -> QuerySet[ResponseAssessment]:

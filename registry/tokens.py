@@ -8,14 +8,15 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from registry import access
 from registry.choices import Role
 from registry.errors import AccessDenied
-from registry.models import ApiToken
+from registry.models import ApiToken, SiteMembership
+from registry.prepared import PreparedRead, read_together
 
 User = get_user_model()
 KEY_BYTES = 30  # 40 URL-safe characters, 240 bits of entropy
@@ -79,12 +80,29 @@ def token_revoke(*, revoked_by, token: ApiToken) -> ApiToken:
     return token
 
 
+# Every API request of a program reads its token, the token's user and the user's memberships (which
+# every access question of the request needs): prepared reads (registry.prepared), in one round trip.
+_TOKEN_FIELDS = [field.attname for field in ApiToken._meta.concrete_fields]
+_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+_LIVE_TOKEN = PreparedRead(
+    lambda key_digest: ApiToken.objects.filter(key_digest=key_digest, revoked_at__isnull=True).order_by()
+    .values_list(*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS)), "not-a-digest")
+_MEMBERSHIPS_OF_KEY = PreparedRead(
+    lambda key_digest: SiteMembership.objects.filter(user__api_tokens__key_digest=key_digest).order_by()
+    .values_list(*access.MEMBERSHIP_COLUMNS), "not-a-digest")
+
+
 def token_for_key(key: str) -> ApiToken | None:
     """The live token of `key` with its user, or None (unknown, revoked, or its user inactive)."""
-    token = (ApiToken.objects.select_related("user").filter(key_digest=digest(key), revoked_at__isnull=True)
-             .first())
-    if token is None or not token.user.is_active:
+    tokens, memberships = read_together((_LIVE_TOKEN, (digest(key),)), (_MEMBERSHIPS_OF_KEY, (digest(key),)))
+    if not tokens:
         return None
+    split = len(_TOKEN_FIELDS)
+    token = ApiToken.from_db(DEFAULT_DB_ALIAS, _TOKEN_FIELDS, tokens[0][:split])
+    token.user = User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, tokens[0][split:])
+    if not token.user.is_active:
+        return None
+    access.remember_memberships(token.user, memberships)
     _note_use(token)
     return token
 

@@ -16,7 +16,7 @@ from registry.models import ApiToken, Site, SiteMembership
 from registry.services import membership_grant
 
 from .fields import CodeField, DescribedModelSerializer
-from .permissions import AdministersASite, deidentified_only
+from .permissions import AdministersASite
 from registry.selectors import memberships_visible_to
 from registry.tokens import token_issue, token_revoke, tokens_visible_to
 from .viewsets import ScopedViewSet
@@ -214,5 +214,5 @@ class MeView(APIView):
         memberships = [{"site_code": m.site.code, "role": m.role, "deidentified_only": m.deidentified_only}
                        for m in user.memberships.select_related("site").order_by("site__code")]
         return Response(MeSerializer({"username": user.get_username(), "is_superuser": user.is_superuser,
-                                      "deidentified_only": deidentified_only(user),
+                                      "deidentified_only": access.is_deidentified_only(user),
                                       "memberships": memberships}).data)

@@ -15,14 +15,14 @@ from rest_framework.response import Response
 
 from cohorts.models import AnalysisResult, AnalysisRun, RunStatus
 from cohorts.selectors import runs_visible_to
-from registry import selectors
+from registry import access, selectors
 from registry.deidentify import Deidentifier
 
 from . import filters
 from .downloads import CSV, XLSX, file_renderers, file_response
 from .errors import NotReady
 from .fields import CodeField, DescribedModelSerializer
-from .permissions import AnalysesToStart, deidentified_only
+from .permissions import AnalysesToStart
 from .results import result_rows, result_workbook
 from .viewsets import ScopedViewSet
 
@@ -50,7 +50,8 @@ class AnalysisRunSerializer(DescribedModelSerializer):
             "parameters_fingerprint": {"help_text": "Short hash naming the parameter set."},
             "data_revision": {"help_text": "The study's data revision the results were computed from."},
             "snapshot_hash": {"help_text": "Hash of the records and parameters analysed."},
-            "timings": {"help_text": "Seconds spent reading and computing."},
+            "timings": {"help_text": "Seconds spent reading and computing, and whether the records were reused "
+                                   "from the worker's memory (`records_reused`: same data revision, sites and database)."},
             "error": {"help_text": "Why a FAILED run failed."},
             "created_at": {"help_text": "When the run was requested (UTC)."},
             "started_at": {"help_text": "When a worker started it (UTC)."},
@@ -125,7 +126,7 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     def _document(self) -> dict:
         document = _result_of(self.get_object())
-        return _deidentified(document) if deidentified_only(self.request.user) else document
+        return _deidentified(document) if access.is_deidentified_only(self.request.user) else document
 
     @extend_schema(summary="Results as JSON (RESULTS.md document)", responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])

@@ -29,7 +29,11 @@ DELETE_REASON = OpenApiParameter(
 
 
 def etag_of(instance) -> str:
-    return f'"{instance.version}"'
+    return version_etag(instance.version)
+
+
+def version_etag(version: int) -> str:
+    return f'"{version}"'
 
 
 def expected_version(request, instance) -> int:

@@ -17,14 +17,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import selectors
+from registry import access, selectors
 from registry.deidentify import deidentify_folder
 from registry.flatfile.services import study_export
 from registry.models import Study
 
 from .dictionary import data_dictionary, dictionary_rows
 from .downloads import CSV, ZIP, file_renderers, file_response, streaming_csv
-from .permissions import deidentified_only
 
 STUDY_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Study code.")
 
@@ -60,7 +59,7 @@ class StudyExportView(APIView):
                    summary="Export a study (flat CSV v1 zip)")
     def get(self, request, code: str):
         study = visible_study(request, code)
-        deidentified = self.deidentified or deidentified_only(request.user)
+        deidentified = self.deidentified or access.is_deidentified_only(request.user)
         archive = export_archive(study, request.user, deidentified=deidentified)
         suffix = "deidentified" if deidentified else "flat-csv-v1"
         return FileResponse(archive, as_attachment=True, filename=f"{study.code}-{suffix}.zip", content_type=ZIP)

@@ -14,14 +14,13 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
-from registry import selectors
+from registry import access, selectors
 from registry.deidentify import Deidentifier
 from registry.flatfile.writer import format_number
 from registry.models import LabResult, Patient, Site, Study
 
 from . import filters
 from .downloads import CSV, csv_chunks, file_renderers, file_response, yes_no
-from .permissions import deidentified_only
 
 HEADER = ("study_code", "site_code", "patient_id", "collected_on", "analyte", "value", "value_number",
           "below_detection", "unit", "lower_limit_normal", "id")
@@ -97,7 +96,7 @@ class LabExportView(generics.GenericAPIView):
                    summary="Stream lab results as CSV")
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        deidentified = deidentified_only(request.user)
+        deidentified = access.is_deidentified_only(request.user)
         if connection.vendor == "postgresql" and not deidentified:
             body = copied_chunks(queryset)
         else:

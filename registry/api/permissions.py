@@ -12,22 +12,14 @@ from registry import access
 from registry.choices import Role
 
 
-def deidentified_only(user) -> bool:
-    """`access.is_deidentified_only`, asked once per request."""
-    cached = getattr(user, "_api_deidentified_only", None)
-    if cached is None:
-        cached = access.is_deidentified_only(user)
-        user._api_deidentified_only = cached
-    return cached
-
-
 class ReadsIdentifiedData(BasePermission):
     """Patient-level resources: not for users limited to de-identified exports."""
 
     message = "Your access is limited to de-identified exports and aggregate analyses."
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated) and not deidentified_only(request.user)
+        user = request.user
+        return bool(user and user.is_authenticated) and not access.is_deidentified_only(user)
 
 
 class EntersDataToWrite(BasePermission):
@@ -59,7 +51,7 @@ class ReadsAudit(BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return access.can_analyse(user) and not deidentified_only(user)
+        return access.can_analyse(user) and not access.is_deidentified_only(user)
 
 
 class AdministersASite(BasePermission):

@@ -14,6 +14,7 @@ from registry.choices import UNIT_OF_ANALYTE
 from registry.models import (
     ImportBatch, IVIGDose, LabResult, Patient, ResponseAssessment, Site, Study, TreatmentCourse,
 )
+from registry.selectors import days_since_last_ivig
 
 from .fields import CodeField, DescribedModelSerializer, LabValueField, VisiblePatientField
 
@@ -141,8 +142,7 @@ class LabResultSerializer(RecordSerializer):
         extra_kwargs = {"unit": {"required": False}}
 
     def get_days_since_last_ivig(self, lab) -> int | None:
-        last = getattr(lab, "last_ivig_on", None)
-        return (lab.collected_on - last).days if last else None
+        return days_since_last_ivig(lab.collected_on, getattr(lab, "last_ivig_on", None))
 
     def validate(self, attrs):
         analyte = attrs.get("analyte") or getattr(self.instance, "analyte", None)

@@ -25,7 +25,6 @@ from registry.models import Patient
 from .downloads import CSV, file_renderers, file_response, streaming_csv
 from .exports import STUDY_CODE, visible_study
 from .filters import latest_cohorts
-from .permissions import deidentified_only
 
 TABLES = {spec.file_name.removesuffix(".csv"): spec for spec in EVENT_FILES}
 TABLE = OpenApiParameter("table", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(TABLES),
@@ -76,7 +75,7 @@ class LongTableView(APIView):
         study = visible_study(request, code)
         site_ids = access.site_ids_where(request.user)
         cohort_of = latest_cohorts(request.user, [study.pk]).get(study.pk, {})
-        deidentifier = Deidentifier(study.code) if deidentified_only(request.user) else None
+        deidentifier = Deidentifier(study.code) if access.is_deidentified_only(request.user) else None
         rows = long_rows(spec, study, site_ids, cohort_of, deidentifier)
         return streaming_csv(rows, f"{study.code}-{table}-long.csv")
 
@@ -127,7 +126,7 @@ class PatientEndpointsView(APIView):
         study = visible_study(request, code)
         frames = study_frames(study, access.site_ids_where(request.user))
         table = patient_endpoint_table(frames, AnalysisParameters())
-        if deidentified_only(request.user):
+        if access.is_deidentified_only(request.user):
             table = deidentify_table(table, study.code)
         body = table.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
         response = HttpResponse(body, content_type=f"{CSV}; charset=utf-8")

@@ -68,6 +68,7 @@ class Hospitalization(PatientEvent):
             ),
             models.CheckConstraint(condition=Q(reason__in=AdmissionReason.values), name="hospitalization_reason_known"),
         ]
+        indexes = [models.Index(fields=["patient"], name="hospitalization_patient")]
 
     @property
     def days(self) -> int | None:

@@ -101,8 +101,10 @@ class VersionedRecord(models.Model):
 
 
 class Patient(VersionedRecord):
-    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="patients")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
+    # No index of their own: `patient_unique_id_per_study` starts with study, `patient_site_study` with
+    # site, and each serves lookups by its first column as well.
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="patients", db_index=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients", db_index=False)
     patient_id = models.CharField(max_length=64, verbose_name="patient ID")
     sex = models.CharField(max_length=1, choices=Sex.choices)
     birth_date = models.DateField()
@@ -154,7 +156,9 @@ class Patient(VersionedRecord):
 class PatientEvent(VersionedRecord):
     """A dated record of one patient."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="%(class)ss")
+    # Each kind's Meta.indexes has an index starting with patient, which serves lookups by patient alone
+    # too; a second index on patient only would be one more for every imported row to update.
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="%(class)ss", db_index=False)
 
     class Meta:
         abstract = True
@@ -242,15 +246,27 @@ class LabResult(PatientEvent):
                 name="labresult_unit_of_analyte",
             ),
         ]
-        indexes = [models.Index(fields=["patient", "analyte", "collected_on"], name="lab_patient_analyte_date")]
+        indexes = [
+            models.Index(fields=["patient", "analyte", "collected_on"], name="lab_patient_analyte_date"),
+            # Kept beside the composite: that one lists a patient's labs analyte by analyte, so reading all
+            # of them through it (the export's join by patient) visits their pages up to four times; this
+            # one lists them as stored (measured at 100,000 patients: 1.7 times fewer buffer reads, 1.4
+            # times faster than through the composite).
+            models.Index(fields=["patient"], name="lab_patient"),
+        ]
 
     @property
     def display_value(self) -> str:
-        number = f"{self.value:g}"
-        return f"<{number}" if self.below_detection else number
+        return lab_value_text(self.value, self.below_detection)
 
     def __str__(self):
         return f"{self.get_analyte_display()} {self.display_value} {self.unit} on {self.collected_on}"
+
+
+def lab_value_text(value: float, below_detection: bool) -> str:
+    """A result as labs.csv writes it (FORMAT.md): `12.5`, or `<5` below the detection limit 5."""
+    number = f"{value:g}"
+    return f"<{number}" if below_detection else number
 
 
 class ResponseAssessment(PatientEvent):
@@ -264,6 +280,7 @@ class ResponseAssessment(PatientEvent):
         constraints = [
             models.CheckConstraint(condition=Q(response__in=Response.values), name="response_code_known"),
         ]
+        indexes = [models.Index(fields=["patient"], name="response_patient")]
 
     def __str__(self):
         return f"{self.get_response_display()} on {self.assessed_on}"

@@ -1,10 +1,12 @@
 """Write a validated study into the database in one transaction, with its audit history.
 
-Rows go in with PostgreSQL's COPY (or executemany on SQLite), and the history table of each model
-receives one "+" row per record, written by the database itself (INSERT … SELECT), so the bulk path
-is audited like every single edit: who, when, and the import batch as the reason. On PostgreSQL the
-CSV for COPY is formatted by a worker thread running ahead of the server, so that formatting overlaps
-the server's own work (COPY, history rows) instead of adding to it.
+Rows go in with PostgreSQL's COPY in its binary format (or executemany on SQLite), and the history
+table of each model receives one "+" row per record, written by the database itself from the rows it
+stored (INSERT … SELECT), so the bulk path is audited like every single edit: who, when, and the
+import batch as the reason. Every constraint and foreign key of the tables checks the imported rows
+as it checks any other (the foreign keys, deferred, at commit). On PostgreSQL the COPY stream is
+encoded by a worker thread running ahead of the server, so that encoding overlaps the server's own
+work (COPY, history rows) instead of adding to it.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from psycopg.copy import QueuedLibpqWriter
 from registry.models import ImportBatch, Patient, Site, Study
 
 from .kinds import EVENT_FILES, PATIENTS
+from .pgcopy import copy_chunks, encode_column
 from .reader import ParsedStudy
 
 COPY_CHUNK_ROWS = 50_000
@@ -37,7 +40,7 @@ def load_study(parsed: ParsedStudy, *, user, study: Study | None) -> ImportBatch
                                        file_sha256=parsed.file_sha256, row_counts=parsed.row_counts())
     reason = f"import batch {batch.pk}"
     patients = parsed.frames[PATIENTS.file_name].copy()
-    patients["site_id"] = patients.pop("site_code").map(site_ids)
+    patients["site_id"] = _ids_of_rows(patients.pop("site_code"), site_ids)
     patients["study_id"] = study.pk
     _insert(Patient, _with_bookkeeping(patients, now))
     _history(Patient, "study_id = %s", [study.pk], now=now, user=user, reason=reason)
@@ -64,8 +67,14 @@ def _refresh_planner_statistics() -> None:
 
 def _event_rows(frame: pd.DataFrame, patient_pks: dict[str, int], now) -> pd.DataFrame:
     frame = frame.copy()
-    frame["patient_id"] = frame["patient_id"].map(patient_pks)
+    frame["patient_id"] = _ids_of_rows(frame["patient_id"], patient_pks)
     return _with_bookkeeping(frame, now)
+
+
+def _ids_of_rows(codes: pd.Series, ids: dict[str, int]) -> pd.Series:
+    """The registry id of each row's code (a patient or site), looked up once per distinct code."""
+    texts = pd.Series(codes.cat.categories.to_numpy(dtype=object))
+    return texts.map(ids).astype("Int64").iloc[codes.cat.codes.to_numpy()].reset_index(drop=True)
 
 
 def _study_row(values: dict, study: Study | None, *, user) -> Study:
@@ -99,13 +108,18 @@ def _save_with_history(instance, *, user, reason: str) -> None:
 def _with_bookkeeping(frame: pd.DataFrame, now) -> pd.DataFrame:
     frame = frame.drop(columns=["line"])
     frame["version"] = 1
-    frame["updated_at"] = now.isoformat()
+    frame["updated_at"] = now
     return frame
+
+
+def _fields(model) -> list[tuple[str, object]]:
+    """(frame column, field) for every concrete field but the primary key, in the table's order."""
+    return [(f.attname, f) for f in model._meta.concrete_fields if not f.primary_key]
 
 
 def _columns(model) -> list[tuple[str, str]]:
     """(frame column, table column) for every concrete field but the primary key."""
-    return [(f.attname, f.column) for f in model._meta.concrete_fields if not f.primary_key]
+    return [(attname, field.column) for attname, field in _fields(model)]
 
 
 def _insert(model, frame: pd.DataFrame) -> None:
@@ -115,9 +129,9 @@ def _insert(model, frame: pd.DataFrame) -> None:
 def _insert_tables(tables: list[tuple[type, Callable[[], pd.DataFrame]]], *, after_each) -> None:
     """Insert each model's rows (made by its callable), then call `after_each(model)`.
 
-    On PostgreSQL a worker thread prepares the tables in order and formats their CSV chunk by chunk,
+    On PostgreSQL a worker thread prepares the tables in order and encodes their rows chunk by chunk,
     running ahead of the server: COPY starts on a table's first chunk, and the next tables are
-    formatted while the server writes this one's history, so client work hides behind the server's.
+    encoded while the server writes this one's history, so client work hides behind the server's.
     """
     if connection.vendor != "postgresql":
         for model, rows in tables:
@@ -137,15 +151,16 @@ def _insert_tables(tables: list[tuple[type, Callable[[], pd.DataFrame]]], *, aft
 
 
 def _format_tables(tables, queues: list[SimpleQueue], stop: Event) -> None:
-    """The worker: each table's CSV chunks into its queue, then `_DONE` (or the exception that stopped it)."""
+    """The worker: each table's COPY chunks into its queue, then `_DONE` (or the exception that stopped it)."""
     try:
         for (model, rows), queue in zip(tables, queues):
             frame = _table_frame(model, rows())
-            for start in range(0, len(frame), COPY_CHUNK_ROWS):
+            columns = [encode_column(frame[attname], field.db_type(connection), len(frame))
+                       for attname, field in _fields(model)]
+            for chunk in copy_chunks(columns, len(frame), COPY_CHUNK_ROWS):
                 if stop.is_set():
                     return
-                queue.put(frame.iloc[start:start + COPY_CHUNK_ROWS].to_csv(
-                    header=False, index=False, date_format="%Y-%m-%d"))
+                queue.put(chunk)
             queue.put(_DONE)
     except Exception as error:  # handed to the main thread, which raises it
         for queue in queues:
@@ -170,16 +185,14 @@ def _fill_model_defaults(model, frame: pd.DataFrame) -> None:
     """Empty cells of text and code columns are blank strings in the database, never NULL."""
     for field in model._meta.concrete_fields:
         if field.attname in frame and not field.null and field.get_internal_type() in {"CharField", "TextField"}:
-            frame[field.attname] = frame[field.attname].fillna("")
+            column = frame[field.attname]
+            if isinstance(column.dtype, pd.CategoricalDtype) and "" not in column.cat.categories:
+                column = column.cat.add_categories("")
+            frame[field.attname] = column.fillna("")
 
 
-def _copy(model, chunks: Iterable[str]) -> None:
-    text_columns = [
-        connection.ops.quote_name(f.column) for f in model._meta.concrete_fields
-        if f.get_internal_type() in {"CharField", "TextField"} and not f.null
-    ]
-    force = f", FORCE_NOT_NULL ({', '.join(text_columns)})" if text_columns else ""
-    sql = f"COPY {model._meta.db_table} ({_quoted_columns(model)}) FROM STDIN (FORMAT CSV{force})"
+def _copy(model, chunks: Iterable[bytes]) -> None:
+    sql = f"COPY {model._meta.db_table} ({_quoted_columns(model)}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor:
         # The queued writer sends from a thread of its own: `write` returns at once, so this thread
         # is free to wait for the next chunk while the server reads the last.
@@ -204,7 +217,9 @@ def _quoted_columns(model) -> str:
 def _python_rows(frame: pd.DataFrame):
     converted = {}
     for name, column in frame.items():
-        if pd.api.types.is_datetime64_any_dtype(column):
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            converted[name] = column.map(lambda moment: moment.isoformat()).astype(object)
+        elif pd.api.types.is_datetime64_any_dtype(column):
             converted[name] = column.dt.strftime("%Y-%m-%d").astype(object).where(column.notna(), None)
         else:
             converted[name] = column.astype(object).where(column.notna(), None)

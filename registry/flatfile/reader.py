@@ -1,7 +1,9 @@
 """Read and validate a study folder in the flat CSV format v1, all of it, before anything is written.
 
-Every problem is collected as `file:line: column: reason` (line 1 is the header). Checks are
-vectorised over whole columns so that millions of lab rows validate in seconds.
+Every problem is collected as `file:line: column: reason` (line 1 is the header). Each column is
+held as categories (its distinct texts, and each row's code into them): a rule runs once per distinct
+text, and its verdict reaches every row through the row's code. A labs file of millions of rows has a
+few thousand distinct values and dates and one patient id per patient, so it validates in seconds.
 """
 from __future__ import annotations
 
@@ -123,8 +125,8 @@ def _record_lines(name: str, body: bytes, text: str, width: int, problems: list[
 def _parse(name: str, body: bytes, lines: np.ndarray, padded: bool, problems: list[Problem]) -> pd.DataFrame | None:
     try:
         # From the bytes: a StringIO of the text would hold a second, four-bytes-a-character copy.
-        frame = pd.read_csv(io.BytesIO(body), encoding="utf-8", dtype=str, keep_default_na=False, na_filter=False,
-                            index_col=False)
+        frame = pd.read_csv(io.BytesIO(body), encoding="utf-8", dtype=object, keep_default_na=False,
+                            na_filter=False, index_col=False)
     except pd.errors.ParserError as error:
         problems.append(Problem(name, 0, "-", f"malformed CSV: {str(error).strip()}"))
         return None
@@ -133,10 +135,22 @@ def _parse(name: str, body: bytes, lines: np.ndarray, padded: bool, problems: li
         problems.append(Problem(name, 0, "-", "malformed CSV: quoted cells could not be read unambiguously"))
         return None
     frame.columns = [c.strip() for c in frame.columns]
-    if padded:
-        frame = frame.apply(lambda column: column.str.strip())
+    categories = _stripped if padded else _as_categories
+    frame = pd.DataFrame({column: categories(frame[column]) for column in frame.columns}, index=frame.index)
     frame["line"] = lines
     return frame
+
+
+def _as_categories(column: pd.Series) -> pd.Series:
+    """The column as categories of its exact texts. (read_csv's own dtype="category" would read the
+    categories of a numeric-looking column as numbers, making one of `007` and `7`, or of `1e3` and
+    `1000`, which the rules must tell apart.)"""
+    codes, texts = pd.factorize(column.to_numpy(dtype=object))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=texts), index=column.index)
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    return _as_categories(column.str.strip())
 
 
 def _header_ok(name: str, header: list[str], spec: FileSpec, problems: list[Problem]) -> bool:
@@ -183,19 +197,38 @@ def _report_duplicates(name: str, frame: pd.DataFrame, column: str, problems: li
 
 
 def _convert(name: str, frame: pd.DataFrame, typed: pd.DataFrame, column: Column, known: dict, problems) -> None:
-    values = frame[column.name]
-    empty = values == ""
+    """Check and type one column: the rule runs on each distinct text, rows take its verdict by code."""
+    cells = frame[column.name].cat
+    texts = pd.Series(cells.categories.to_numpy(dtype=object))
+    codes = cells.codes.to_numpy()
+    empty = (texts == "").to_numpy()
     if column.required:
-        _add(problems, name, frame, empty, column.name, lambda v: "is required")
+        _add(problems, name, frame, empty[codes], column.name, lambda v: "is required")
     converter = CONVERTERS[column.kind]
-    converted, bad, reason = converter(values.where(~empty, None), column, known)
-    _add(problems, name, frame, bad & ~empty, column.name, reason)
+    converted, bad, reason = converter(texts.where(~empty, None), column, known)
+    _add(problems, name, frame, (_flags(bad) & ~empty)[codes], column.name, reason)
     if column.kind == "lab_value":
-        typed["value"], typed["below_detection"] = converted
-    elif column.kind == "ref_site":
-        typed["site_code"] = converted
+        numbers, below = converted
+        typed["value"], typed["below_detection"] = _of_rows(numbers, codes), np.asarray(below, dtype=bool)[codes]
+    elif column.kind in TEXT_KINDS:
+        typed["site_code" if column.kind == "ref_site" else column.name] = _texts_of_rows(converted, codes)
     else:
-        typed[column.name] = converted
+        typed[column.name] = _of_rows(converted, codes)
+
+
+def _flags(mask) -> np.ndarray:
+    return np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+
+
+def _of_rows(values: pd.Series, codes: np.ndarray) -> pd.Series:
+    """Each row's value, from the values of the distinct texts."""
+    return values.iloc[codes].reset_index(drop=True)
+
+
+def _texts_of_rows(texts: pd.Series, codes: np.ndarray) -> pd.Categorical:
+    """Each row's text as a category (a missing text is NaN); the loader encodes each text once."""
+    missing = texts.isna().to_numpy()
+    return pd.Categorical.from_codes(np.where(missing[codes], -1, codes), categories=texts.fillna("").to_numpy())
 
 
 def _add(problems, name, frame, mask, column_name, reason) -> None:
@@ -288,6 +321,7 @@ def _reference(kind: str, source: str):
     return convert
 
 
+TEXT_KINDS = {"text", "code", "ref_site", "ref_patient"}
 CONVERTERS = {
     "text": _text, "code": _code, "date": _date, "bool": _bool, "int": _int, "float": _float,
     "grade": _grade, "lab_value": _lab_value,
@@ -305,11 +339,21 @@ def _check_across_records(parsed: ParsedStudy, problems: list[Problem]) -> None:
     _add_typed(problems, "infections.csv", infections, not_dead, "infection_death",
                "a grade 5 infection (CTCAE v5: death) requires infection_death = yes")
     labs = frames["labs.csv"]
-    expected_unit = labs["analyte"].map({analyte.value: unit for analyte, unit in UNIT_OF_ANALYTE.items()})
-    wrong_unit = labs["unit"].notna() & expected_unit.notna() & (labs["unit"] != expected_unit)
+    units = {analyte.value: unit for analyte, unit in UNIT_OF_ANALYTE.items()}
+    expected_unit = labs["analyte"].astype(object).map(units)
+    wrong_unit = labs["unit"].notna() & expected_unit.notna() & (labs["unit"].astype(object) != expected_unit)
     _add_typed(problems, "labs.csv", labs, wrong_unit, "unit", "unit does not fit the analyte (IgG/IgA/IgM in mg/dL, ANC in cells/uL)")
     _check_patient_dates(frames[PATIENTS.file_name], problems)
     _check_event_dates(frames, problems)
+
+
+def _dates_of_patients(patient_ids: pd.Series, dates: pd.DataFrame) -> pd.DataFrame:
+    """Each row's patient dates: looked up once per distinct patient id, then taken by category code
+    (an id missing or unknown to patients.csv gets none)."""
+    ids = patient_ids.cat
+    per_id = dates.reindex([*ids.categories, None])
+    codes = ids.codes.to_numpy()
+    return per_id.iloc[np.where(codes < 0, len(ids.categories), codes)].reset_index(drop=True)
 
 
 def _add_typed(problems, name, frame, mask, column, message) -> None:
@@ -325,10 +369,12 @@ def _check_patient_dates(patients: pd.DataFrame, problems: list[Problem]) -> Non
 
 
 def _check_event_dates(frames: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
-    patients = frames[PATIENTS.file_name].set_index("patient_id")[["birth_date", "diagnosis_date", "death_date"]]
+    patients = frames[PATIENTS.file_name]
+    dates = patients[["birth_date", "diagnosis_date", "death_date"]].set_axis(patients["patient_id"].astype(object))
+    dates = dates[~dates.index.duplicated()]  # a duplicated patient is refused already; its first row counts
     for spec in EVENT_FILES:
         frame = frames[spec.file_name]
-        events = frame.join(patients, on="patient_id")
+        events = pd.concat([frame, _dates_of_patients(frame["patient_id"], dates)], axis=1)
         for column in spec.columns:
             if column.kind != "date":
                 continue

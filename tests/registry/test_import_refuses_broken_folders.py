@@ -165,6 +165,13 @@ def test_a_lab_value_that_is_not_a_positive_number_or_below_detection_is_refused
     )
 
 
+@pytest.mark.parametrize("written", ["1e3", "1_000", "inf", "1000.", "+1000"])
+def test_a_number_not_written_as_a_plain_decimal_is_refused_beside_the_same_number_written_plainly(folder, written):
+    set_cell(folder, "ivig_doses.csv", line=2, column="dose_mg_per_kg", value="1000")
+    set_cell(folder, "ivig_doses.csv", line=3, column="dose_mg_per_kg", value=written)
+    assert_refused(folder, f"ivig_doses.csv:3: dose_mg_per_kg: '{written}' is not a number greater than 0")
+
+
 def test_a_unit_that_does_not_fit_the_analyte_is_refused(folder):
     set_cell(folder, "labs.csv", line=2, column="unit", value="cells/uL")
     assert_refused(folder, "labs.csv:2: unit: unit does not fit the analyte (IgG/IgA/IgM in mg/dL, ANC in cells/uL)")

@@ -17,7 +17,7 @@ from registry.models import (
     TreatmentCourse,
 )
 from tests.conftest import ADULT_FOLDER, PEDIATRIC_FOLDER
-from tests.registry.folders import database_fingerprint, demo_copy, set_cell
+from tests.registry.folders import database_fingerprint, demo_copy, read_rows, set_cell, write_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,30 @@ def test_a_failure_while_preparing_the_rows_of_one_file_rolls_back_the_whole_imp
     with pytest.raises(ValueError, match="cannot prepare labs"):
         study_import(user=None, folder=ADULT_FOLDER)
     assert database_fingerprint() == before
+
+
+def test_patient_ids_that_read_as_the_same_number_stay_two_patients(tmp_path):
+    folder = demo_copy(tmp_path)
+    renamed = {"A001": "7", "A002": "007"}
+    for file_name in ("patients.csv", *RECORDS):
+        rows = read_rows(folder, file_name)
+        write_rows(folder, file_name, [[renamed.get(cell, cell) for cell in row] for row in rows])
+    study = study_import(user=None, folder=folder).study
+    labs = {patient_id: LabResult.objects.filter(patient__study=study, patient__patient_id=patient_id).count()
+            for patient_id in renamed.values()}
+    in_file = [row[0] for row in read_rows(folder, "labs.csv")[1:]]
+    assert labs == {patient_id: in_file.count(patient_id) for patient_id in renamed.values()}
+    assert all(labs.values())
+
+
+def test_every_imported_record_has_a_history_row_holding_its_values(msh_clinician):
+    batch = study_import(user=msh_clinician, folder=ADULT_FOLDER)
+    for file_name, model in RECORDS.items():
+        scope = {"study": batch.study} if model is Patient else {"patient__study": batch.study}
+        fields = [field.attname for field in model._meta.concrete_fields]
+        records = set(model.objects.filter(**scope).values_list(*fields))
+        history = set(model.history.filter(id__in=model.objects.filter(**scope).values("pk")).values_list(*fields))
+        assert history == records, file_name
 
 
 def test_the_bulk_import_writes_one_history_row_per_record_with_the_user_and_batch(msh_clinician):

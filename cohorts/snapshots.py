@@ -57,12 +57,15 @@ def study_snapshot(study: Study, site_ids) -> Snapshot:
             kept = _kept.get(key)
             if kept:
                 _kept.move_to_end(key)
-        frames, records = kept or (study_frames(current, site_ids), None)
-        fresh = {"study": study_record(current), "sites": study_sites(current, site_ids)}
-    if records is None:
+        if kept:
+            frames, records = kept
+            frames = dataclasses.replace(frames, study=study_record(current), sites=study_sites(current, site_ids))
+        else:
+            frames = study_frames(current, site_ids)  # in the snapshot the revision was read in
+    if not kept:
         records = records_digest(frames)
         _keep(key, frames, records)
-    return Snapshot(dataclasses.replace(frames, **fresh), current.data_revision, records, reused=kept is not None)
+    return Snapshot(frames, current.data_revision, records, reused=kept is not None)
 
 
 def records_digest(frames: StudyFrames) -> str:

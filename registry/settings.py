@@ -238,6 +238,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_flag("CELERY_TASK_ALWAYS_EAGER")
+if TESTING:
+    # Each pytest-xdist process and the worker it starts (which inherits its environment) share a
+    # queue of their own: on one broker, another process's worker would take the message and run it
+    # against the other process's test database.
+    CELERY_TASK_DEFAULT_QUEUE = f"registry-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 LOGGING = {

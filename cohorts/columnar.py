@@ -10,6 +10,8 @@ ones the export path gives (tests/cohorts compare them).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import psycopg
@@ -36,27 +38,36 @@ def record_tables(study_id: int, site_ids: list[int]) -> dict[str, pd.DataFrame]
     and `row_order`), ready to use without `frames_from_tables`. Raises NotColumnar when a text holds
     the separator.
     """
+    if any(len(spec.order_by) != 1 for spec in EVENT_FILES):
+        raise NotColumnar("a record file orders by more than one date")
     sites = dict(Site.objects.filter(id__in=site_ids).values_list("id", "code"))
-    columns, patient_pks, _ = _fetch(PATIENTS, study_id, site_ids, sites, None)
-    # Python orders text by code point, as PostgreSQL's "C" collation (the export's) orders UTF-8.
-    order = np.argsort(columns["patient_id"], kind="stable")
-    patient_pks, patient_ids = patient_pks[order], columns["patient_id"][order]
-    tables = {"patients": pd.DataFrame({name: _typed(values[order]) for name, values in columns.items()})}
-    # Where each patient's records go: a lookup by primary key (a gather, not a search per record).
-    first_pk = int(patient_pks.min()) if len(patient_pks) else 0
-    slot = np.full(int(patient_pks.max()) - first_pk + 1 if len(patient_pks) else 0, -1, dtype=np.int64)
-    slot[patient_pks - first_pk] = np.arange(len(patient_pks))
-    for spec in EVENT_FILES:
-        if len(spec.order_by) != 1:
-            raise NotColumnar(f"{spec.file_name} orders by more than one date")
-        columns, ids, patients = _fetch(spec, study_id, site_ids, sites, (first_pk, first_pk + len(slot) - 1))
-        position = slot[patients - first_pk]
-        order = _export_order(position, columns[spec.order_by[0]], ids)
-        table = {"patient_id": pd.Series(patient_ids[position[order]], dtype=object)}
-        table.update((name, _typed(values[order])) for name, values in columns.items())
-        if spec is LABS:
-            table["row_order"] = np.arange(len(ids), dtype=np.int64)
-        tables[spec.file_name.removesuffix(".csv")] = pd.DataFrame(table)
+    connection.ensure_connection()
+    # One thread runs the queries, in order, on this transaction's connection, while this one sorts
+    # and types the table before: PostgreSQL and Python work on the two cores at once.
+    fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="columnar-read")
+    try:
+        fetch = partial(fetcher.submit, _fetch, connection.connection, study_id, site_ids, sites)
+        columns, patient_pks, _ = fetch(PATIENTS, None).result()
+        # Python orders text by code point, as PostgreSQL's "C" collation (the export's) orders UTF-8.
+        order = np.argsort(columns["patient_id"], kind="stable")
+        patient_pks, patient_ids = patient_pks[order], columns["patient_id"][order]
+        # Where each patient's records go: a lookup by primary key (a gather, not a search per record).
+        first_pk = int(patient_pks.min()) if len(patient_pks) else 0
+        slot = np.full(int(patient_pks.max()) - first_pk + 1 if len(patient_pks) else 0, -1, dtype=np.int64)
+        slot[patient_pks - first_pk] = np.arange(len(patient_pks))
+        pending = [fetch(spec, (first_pk, first_pk + len(slot) - 1)) for spec in EVENT_FILES]
+        tables = {"patients": pd.DataFrame({name: _typed(values[order]) for name, values in columns.items()})}
+        for spec, fetched in zip(EVENT_FILES, pending):
+            columns, ids, patients = fetched.result()
+            position = slot[patients - first_pk]
+            order = _export_order(position, columns[spec.order_by[0]], ids)
+            table = {"patient_id": pd.Series(patient_ids[position[order]], dtype=object)}
+            table.update((name, _typed(values[order])) for name, values in columns.items())
+            if spec is LABS:
+                table["row_order"] = np.arange(len(ids), dtype=np.int64)
+            tables[spec.file_name.removesuffix(".csv")] = pd.DataFrame(table)
+    finally:
+        fetcher.shutdown(cancel_futures=True)
     return tables
 
 
@@ -72,7 +83,7 @@ def _export_order(position: np.ndarray, day: np.ndarray, ids: np.ndarray) -> np.
     return by_id[np.argsort(key, kind="stable")]
 
 
-def _fetch(spec: FileSpec, study_id: int, site_ids, sites: dict[int, str], patient_range):
+def _fetch(raw_connection, study_id: int, site_ids, sites: dict[int, str], spec: FileSpec, patient_range):
     """One query for one table: ({column: raw array}, record ids, patient primary keys).
 
     `patient_range` (lowest, highest primary key of the study's patients) lets PostgreSQL read only
@@ -91,10 +102,9 @@ def _fetch(spec: FileSpec, study_id: int, site_ids, sites: dict[int, str], patie
     if patient_range:
         query += " AND r.patient_id BETWEEN %s AND %s"
         parameters += patient_range
-    connection.ensure_connection()
     # Django's cursors bind parameters on the client, which rules out binary results; a plain psycopg
     # cursor on the same connection reads in the same transaction and snapshot.
-    with psycopg.Cursor(connection.connection) as raw_cursor:
+    with psycopg.Cursor(raw_connection) as raw_cursor:
         raw_cursor.execute(query, parameters, binary=True)
         result = raw_cursor.pgresult
         count = int.from_bytes(result.get_value(0, 0), "big", signed=True)

@@ -90,13 +90,12 @@ def _fetch(raw_connection, study_id: int, site_ids, sites: dict[int, str], spec:
     the part of a record table that can hold them, through the index on patient, instead of every
     study's records: patients are numbered as they are registered or imported, study by study.
     """
-    selected = [column for column in spec.columns if column.kind != "ref_patient"]
-    aggregates = [aggregate for column in selected for aggregate in _aggregates(column)]
+    reads = [read for column in spec.columns if column.kind != "ref_patient" for read in _reads(column)]
     if spec is PATIENTS:
         source, patient = f"{Patient._meta.db_table} r", "r"
     else:
         source, patient = f"{spec.model._meta.db_table} r JOIN {Patient._meta.db_table} p ON p.id = r.patient_id", "p"
-    query = (f"SELECT count(*), array_agg(r.id), array_agg({patient}.id), {', '.join(aggregates)} "
+    query = (f"SELECT count(*), array_agg(r.id), array_agg({patient}.id), {', '.join(aggregate for _, aggregate, _ in reads)} "
              f"FROM {source} WHERE {patient}.study_id = %s AND {patient}.site_id = ANY(%s)")
     parameters = [study_id, list(site_ids)]
     if patient_range:
@@ -111,49 +110,36 @@ def _fetch(raw_connection, study_id: int, site_ids, sites: dict[int, str], spec:
         cells = iter(range(1, result.nfields))
         ids = _numbers(result.get_value(0, next(cells)), ">i8", count)
         patients = _numbers(result.get_value(0, next(cells)), ">i8", count)
-        columns = {name: decode(result.get_value(0, next(cells)), count, sites)
-                   for column in selected for name, decode in _decoders(column)}
+        columns = {name: decode(result.get_value(0, next(cells)), count, sites) for name, _, decode in reads}
     return columns, ids, patients
 
 
-def _aggregates(column: Column) -> list[str]:
-    name = f"r.{column.name}"
-    if column.kind == "date":
-        return [f"array_agg(COALESCE({name} - DATE '1970-01-01', {NO_DATE}))"]
-    if column.kind in {"float", "int", "grade"}:
-        return [f"array_agg(COALESCE({name}::float8, 'NaN'))"]
-    if column.kind == "bool":
-        return [f"array_agg(CASE WHEN {name} THEN 1 WHEN NOT {name} THEN 0 ELSE -1 END::int2)"]
-    if column.kind == "lab_value":
-        return [f"array_agg({name})", "array_agg(r.below_detection)"]
-    if column.kind == "ref_site":
-        return ["array_agg(r.site_id)"]
-    if column.codes:  # the code's position in the list (0: empty; -1: a code the list lacks)
-        listed = ", ".join(f"'{code}'" for code in column.codes)
-        return [f"array_agg(CASE WHEN COALESCE({name}, '') = '' THEN 0 "
-                f"ELSE COALESCE(array_position(ARRAY[{listed}]::text[], {name}::text), -1) END::int2)"]
-    return [f"string_agg(COALESCE({name}, ''), E'\\x1f')"]  # free text
-
-
-def _decoders(column: Column) -> list[tuple[str, Callable]]:
-    """(frame column, decoder of the raw cell) for each aggregate of `_aggregates(column)`."""
+def _reads(column: Column) -> list[tuple[str, str, Callable]]:
+    """(frame column, SQL aggregate, decoder of its raw cell) for each array a column is read as."""
     def numbers(element: str):
         return lambda raw, count, sites: _numbers(raw, element, count)
 
-    kind = column.kind
+    name, kind = f"r.{column.name}", column.kind
     if kind == "date":
-        return [(column.name, numbers(">i4"))]
+        return [(column.name, f"array_agg(COALESCE({name} - DATE '1970-01-01', {NO_DATE}))", numbers(">i4"))]
     if kind in {"float", "int", "grade"}:
-        return [(column.name, numbers(">f8"))]
+        return [(column.name, f"array_agg(COALESCE({name}::float8, 'NaN'))", numbers(">f8"))]
     if kind == "bool":
-        return [(column.name, numbers(">i2"))]
+        return [(column.name, f"array_agg(CASE WHEN {name} THEN 1 WHEN NOT {name} THEN 0 ELSE -1 END::int2)",
+                 numbers(">i2"))]
     if kind == "lab_value":
-        return [("value", numbers(">f8")), ("below_detection", numbers("?"))]
+        return [("value", f"array_agg({name})", numbers(">f8")),
+                ("below_detection", "array_agg(r.below_detection)", numbers("?"))]
     if kind == "ref_site":
-        return [(column.name, lambda raw, count, sites: _site_codes(_numbers(raw, ">i8", count), sites))]
-    if column.codes:
-        return [(column.name, lambda raw, count, sites: _listed(_numbers(raw, ">i2", count), column.codes))]
-    return [(column.name, lambda raw, count, sites: _texts(raw, count))]
+        return [(column.name, "array_agg(r.site_id)",
+                 lambda raw, count, sites: _site_codes(_numbers(raw, ">i8", count), sites))]
+    if column.codes:  # the code's position in the list (0: empty; -1: a code the list lacks)
+        listed = ", ".join(f"'{code}'" for code in column.codes)
+        return [(column.name, f"array_agg(CASE WHEN COALESCE({name}, '') = '' THEN 0 "
+                 f"ELSE COALESCE(array_position(ARRAY[{listed}]::text[], {name}::text), -1) END::int2)",
+                 lambda raw, count, sites: _listed(_numbers(raw, ">i2", count), column.codes))]
+    return [(column.name, f"string_agg(COALESCE({name}, ''), E'\\x1f')",  # free text
+             lambda raw, count, sites: _texts(raw, count))]
 
 
 def _numbers(raw, element, count: int) -> np.ndarray:

@@ -1,11 +1,13 @@
-"""The REST API under load: a 10,000-patient registry on PostgreSQL served by gunicorn on loopback.
+"""The REST API under load: a 10,000-patient registry on PostgreSQL served on loopback.
 
     .venv/bin/python bench/api.py [--patients 10000] [--clients 32] [--seconds 15] [--keep] [--reuse]
+                                  [--server granian|gunicorn] [--workers N] [--threads N]
 
 `DATABASE_URL` names a scratch database (default postgres://postgres@127.0.0.1:5432/registry_api_bench),
 created afresh, filled with `registry.synthetic.write_study` through `import_study`, and dropped at
-the end unless --keep. The server runs with production settings (DEBUG off), a real token, and the
-throttle raised out of the way. Server CPU per request is reported beside latency: on a shared
+the end unless --keep. The server is the one docker-compose.yml deploys, granian (`--server gunicorn`
+for gunicorn's gthread workers, `pip install gunicorn` first), one single-threaded worker per CPU, with
+production settings (DEBUG off), a real token, and the throttle raised out of the way. Server CPU per request is reported beside latency: on a shared
 machine latency also measures everyone else's load; CPU time does not. So is the CPU of the load
 generator (coroutines of one event loop), which shares the machine with the server.
 
@@ -64,7 +66,7 @@ def __getattr__(name: str):
 
 
 def bench_application():
-    """gunicorn's app factory ('bench.api:bench_application()'): the registry with the baseline URL."""
+    """The server's app factory: the registry with the baseline URL."""
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
 
@@ -95,9 +97,12 @@ def _arguments():
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15.0, help="Length of each load phase.")
     parser.add_argument("--max-requests", type=int, default=20_000, help="Cap of each load phase.")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="gunicorn workers (default: one per CPU; each runs Python on one CPU at a time).")
-    parser.add_argument("--threads", type=int, default=8)
+                        help="Worker processes (default: one per CPU; each runs Python on one CPU at a time).")
+    # Threads of one process take turns at its interpreter lock: with 32 clients on 2 CPUs, 8 threads
+    # a worker made the patient detail's p95 1.4 times that of one thread (gunicorn, same code).
+    parser.add_argument("--threads", type=int, default=1, help="Threads per worker.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
     parser.add_argument("--reuse", action="store_true", help="Use the database a --keep run left (no import).")
     return parser.parse_args()
@@ -160,17 +165,26 @@ def _prepare(options, environment: dict, url: str) -> tuple[str, list[int]]:
 
 
 class Server:
-    """gunicorn on loopback, as a context manager: started, waited for, stopped by its own pid."""
+    """The WSGI server on loopback, as a context manager: started, waited for, stopped by its own pid.
+
+    granian (HTTP in Rust, the application in each worker's Python) spent 0.3 ms of CPU a request
+    on the constant view where gunicorn spent 0.7: the HTTP parsing and the WSGI plumbing."""
 
     def __init__(self, options, environment: dict):
-        # A worker accepts connections until it holds its share of the clients: a kept-alive connection
-        # stays with the worker that accepted it, and one worker took 26 of 32, serving them at a
-        # quarter of the speed of the other's 6.
-        share = max(-(-options.clients // options.workers), options.threads + 1)
-        self.command = [sys.executable, "-m", "gunicorn", "bench.api:bench_application()", "--bind", f"{HOST}:{PORT}",
-                        "--workers", str(options.workers), "--worker-class", "gthread", "--threads",
-                        str(options.threads), "--worker-connections", str(share), "--keep-alive", "30",
-                        "--log-level", "warning", "--timeout", "120"]
+        if options.server == "granian":
+            self.command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory",
+                            "bench.api:bench_application", "--host", HOST, "--port", str(PORT),
+                            "--workers", str(options.workers), "--blocking-threads", str(options.threads),
+                            "--runtime-threads", "1", "--no-ws", "--log-level", "warning"]
+        else:
+            # A worker accepts connections until it holds its share of the clients: a kept-alive
+            # connection stays with the worker that accepted it, and one worker took 26 of 32, serving
+            # them at a quarter of the speed of the other's 6.
+            share = max(-(-options.clients // options.workers), options.threads + 1)
+            self.command = [sys.executable, "-m", "gunicorn", "bench.api:bench_application()", "--bind",
+                            f"{HOST}:{PORT}", "--workers", str(options.workers), "--worker-class", "gthread",
+                            "--threads", str(options.threads), "--worker-connections", str(share),
+                            "--keep-alive", "30", "--log-level", "warning", "--timeout", "120"]
         self.environment = environment
 
     def __enter__(self):
@@ -182,7 +196,7 @@ class Server:
                     return self
             except OSError:
                 time.sleep(0.3)
-        raise SystemExit("gunicorn did not start")
+        raise SystemExit(f"{self.command[2]} did not start")
 
     def __exit__(self, *exc):
         self.process.send_signal(signal.SIGTERM)
@@ -418,7 +432,7 @@ def _table(r: dict, n: int) -> tuple:
 
 def _report(results: dict, options) -> None:
     n = options.clients
-    print(f"\n{options.patients:,} patients, {n} clients, {options.workers} gunicorn workers x "
+    print(f"\n{options.patients:,} patients, {n} clients, {options.server}: {options.workers} workers x "
           f"{options.threads} threads, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"{'measurement':42}{'ours':>14}{'baseline':>14}{'ratio':>8}  baseline is")
     for label, ours, baseline, what in _table(results, n):

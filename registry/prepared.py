@@ -75,21 +75,43 @@ class PreparedRead:
             raise TypeError("A prepared read is a values_list() queryset naming its fields.")
         compiler = query.get_compiler(connection=db)
         sql, params = compiler.as_sql()
-        slots = [(self.placeholders.index(param) if param in self.placeholders else None, param)
-                 for param in params]
+        slots = _slots(params, self.placeholders)
         if sorted(slot for slot, _ in slots if slot is not None) != list(range(len(self.placeholders))):
             raise ValueError(f"Each placeholder must appear once among the parameters {params!r}.")
-        name = f"read_{query.model._meta.db_table}_{self.number}"  # as it shows in query logs
-        numbers = itertools.count(1)
-        numbered = re.sub(r"%(s|%)", lambda match: f"${next(numbers)}" if match[1] == "s" else "%", sql)
-        return {
-            "sql": sql, "slots": slots,
-            "prepare": f"PREPARE {name} AS {numbered}",
-            "execute": f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}",
-            "converters": list(compiler.get_converters(
-                [expression for expression, *_ in compiler.select[:compiler.col_count]]).items()),
-            "columns": tuple(query.selected),  # the values_list fields, in the order the SQL selects them
-        }
+        converters = compiler.get_converters([expression for expression, *_ in compiler.select[:compiler.col_count]])
+        # The values_list fields, in the order the SQL selects them.
+        return _compiled(sql, slots, f"{query.model._meta.db_table}_{self.number}", tuple(query.selected),
+                         list(converters.items()))
+
+
+class PreparedSQL(PreparedRead):
+    """A read composed by hand: `build(db)` → (sql, params, column names), for what a queryset does not
+    say, such as a document built by PostgreSQL from several querysets' SQL. Every parameter equal to
+    a placeholder is that placeholder (it may appear several times); the rows are as the driver reads
+    them (no converters)."""
+
+    def _compiled_now(self, db) -> dict:
+        sql, params, columns = self.build(db)
+        slots = _slots(params, self.placeholders)
+        if {slot for slot, _ in slots if slot is not None} != set(range(len(self.placeholders))):
+            raise ValueError(f"Each placeholder must appear among the parameters {params!r}.")
+        return _compiled(sql, slots, f"sql_{self.number}", tuple(columns), [])
+
+
+def _slots(params, placeholders) -> list[tuple[int | None, object]]:
+    """Each parameter as (the placeholder it is, or None for a constant; its value)."""
+    return [(placeholders.index(param) if param in placeholders else None, param) for param in params]
+
+
+def _compiled(sql: str, slots: list, name: str, columns: tuple, converters: list) -> dict:
+    name = f"read_{name}"  # as it shows in query logs
+    numbers = itertools.count(1)
+    numbered = re.sub(r"%(s|%)", lambda match: f"${next(numbers)}" if match[1] == "s" else "%", sql)
+    return {
+        "sql": sql, "slots": slots, "columns": columns, "converters": converters,
+        "prepare": f"PREPARE {name} AS {numbered}",
+        "execute": f"EXECUTE {name}({', '.join(['%s'] * len(slots))})" if slots else f"EXECUTE {name}",
+    }
 
 
 def read_together(*reads: tuple[PreparedRead, tuple]) -> list[list[tuple]]:

@@ -94,17 +94,25 @@ _MEMBERSHIPS_OF_KEY = PreparedRead(
 
 def token_for_key(key: str) -> ApiToken | None:
     """The live token of `key` with its user, or None (unknown, revoked, or its user inactive)."""
-    tokens, memberships = read_together((_LIVE_TOKEN, (digest(key),)), (_MEMBERSHIPS_OF_KEY, (digest(key),)))
+    return token_and_rows(key)[0]
+
+
+def token_and_rows(key: str, *reads: tuple[PreparedRead, tuple]) -> tuple[ApiToken | None, list[list[tuple]]]:
+    """`token_for_key(key)`, and the rows of further `reads` made in the same round trip (a request
+    that knows what it will read saves one)."""
+    key_digest = digest(key)
+    tokens, memberships, *rows = read_together((_LIVE_TOKEN, (key_digest,)), (_MEMBERSHIPS_OF_KEY, (key_digest,)),
+                                               *reads)
     if not tokens:
-        return None
+        return None, rows
     split = len(_TOKEN_FIELDS)
     token = ApiToken.from_db(DEFAULT_DB_ALIAS, _TOKEN_FIELDS, tokens[0][:split])
     token.user = User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, tokens[0][split:])
     if not token.user.is_active:
-        return None
+        return None, rows
     access.remember_memberships(token.user, memberships)
     _note_use(token)
-    return token
+    return token, rows
 
 
 def _note_use(token: ApiToken) -> None:

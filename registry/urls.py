@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("api/", include("registry.api.urls")),
+    path("admin/", admin.site.urls),
     path("", include("registry.web_urls")),
 ]

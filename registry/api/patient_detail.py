@@ -5,7 +5,8 @@ The serializers stay the schema (drf-spectacular documents the detail from them)
 this module only reads. Through them a detail cost 12 ms of CPU, most of it the ORM compiling ten
 queries and DRF rendering some sixty records field by field; here it is seven prepared reads in one
 round trip (`registry.prepared`) and a dict per row. Fields, their order and their columns come from the
-serializers, and a test holds the two documents equal (tests/api/test_patient_detail.py).
+serializers, and a test holds the two documents equal (tests/api/test_patient_detail.py). A program's
+plain read of the detail is answered with the same document built by PostgreSQL (`plain_read`).
 """
 from __future__ import annotations
 
@@ -42,13 +43,12 @@ AS_READ = (drf.IntegerField, drf.FloatField, drf.BooleanField, drf.CharField, dr
            PrimaryKeyRelatedField, SlugRelatedField)
 NO_PATIENT = -1  # the placeholder of the prepared reads: no patient has this id
 
-
 def patient_document(user, pk) -> dict | None:
     """The detail of patient `pk`, or None when `user` may not read it (another site's patient is a 404)."""
-    number = _registry_id(pk)
+    number = registry_id(pk)
     if number is None:
         return None
-    patient, records = _shapes()
+    patient, records = shapes()
     # The patient and their records in one round trip; the records are dropped unread when the
     # patient is not the user's to see.
     rows, *record_rows = read_together(*((shape.read, (number,)) for shape in (patient, *records.values())))
@@ -62,7 +62,7 @@ def patient_document(user, pk) -> dict | None:
     return document
 
 
-def _registry_id(pk) -> int | None:
+def registry_id(pk) -> int | None:
     """The URL's id as a patient id; None for text, or for a number no bigint column holds (a 404)."""
     try:
         number = int(pk)
@@ -72,34 +72,36 @@ def _registry_id(pk) -> int | None:
 
 
 @cache
-def _shapes() -> tuple[_Shape, dict[str, _Shape]]:
+def shapes() -> tuple[Shape, dict[str, Shape]]:
     """The shapes of the patient and of each nested list of PatientDetailSerializer, built on first use."""
     detail = PatientDetailSerializer()
     nested = {name: field for name, field in detail.fields.items() if isinstance(field, ListSerializer)}
-    patient = _Shape(detail, lambda pk: Patient.objects.filter(pk=pk).order_by(), skip=nested, extra=("site_id",))
+    patient = Shape(detail, lambda pk: Patient.objects.filter(pk=pk).order_by(), skip=nested, extra=("site_id",))
     return patient, {name: _record_shape(field.child) for name, field in nested.items()}
 
 
-def _record_shape(serializer) -> _Shape:
+def _record_shape(serializer) -> Shape:
     model = serializer.Meta.model
     ordering = (LISTED_BY[model], "id")
     if model is LabResult:
         labs = selectors.with_last_ivig_dose(LabResult.objects)
-        return _Shape(serializer, lambda pk: labs.filter(patient_id=pk).order_by(*ordering),
-                      shared=tuple(FROM_PATIENT), computed=LAB_COMPUTED, extra=LAB_INPUTS)
-    return _Shape(serializer, lambda pk: model.objects.filter(patient_id=pk).order_by(*ordering),
-                  shared=tuple(FROM_PATIENT))
+        return Shape(serializer, lambda pk: labs.filter(patient_id=pk).order_by(*ordering),
+                     shared=tuple(FROM_PATIENT), computed=LAB_COMPUTED, extra=LAB_INPUTS, ordering=ordering)
+    return Shape(serializer, lambda pk: model.objects.filter(patient_id=pk).order_by(*ordering),
+                 shared=tuple(FROM_PATIENT), ordering=ordering)
 
 
-class _Shape:
+class Shape:
     """The rows of one model as one serializer's dicts. A field is the value of a column of the row, a
-    value `shared` by every row (their patient's), or one of LAB_COMPUTED, from the LAB_INPUTS columns."""
+    value `shared` by every row (their patient's), or one of LAB_COMPUTED, from the LAB_INPUTS columns.
+    `registry.api.plain_read` writes the same dicts as SQL."""
 
-    def __init__(self, serializer, rows_of, *, skip=(), shared=(), computed=(), extra=()):
+    def __init__(self, serializer, rows_of, *, skip=(), shared=(), computed=(), extra=(), ordering=()):
         fields = {name: field for name, field in serializer.fields.items() if name not in skip}
         plain = {name: _column(field) for name, field in fields.items() if name not in (*shared, *computed)}
-        wanted = [*dict.fromkeys([*plain.values(), *extra])]
+        wanted = [*dict.fromkeys([*plain.values(), *extra, *ordering])]
         self.read = PreparedRead(lambda pk: rows_of(pk).values_list(*wanted), NO_PATIENT)
+        self.fields, self.plain, self.shared, self.computed, self.ordering = fields, plain, shared, computed, ordering
         # Positions in a row followed by the shared values and a None, which computed fields hold
         # until they are computed.
         sources = [*self.read.columns, *shared, None]
@@ -151,5 +153,9 @@ class DocumentRenderer(JSONRenderer):
         if data is None or self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
         # As DRF's renderer: JSON that is also JavaScript (U+2028 and U+2029 escaped).
-        return (orjson.dumps(data, default=JSONEncoder().default)
-                .replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029"))
+        return javascript_safe(orjson.dumps(data, default=JSONEncoder().default))
+
+
+def javascript_safe(body: bytes) -> bytes:
+    # As DRF's renderer: JSON that is also JavaScript (U+2028 and U+2029 escaped).
+    return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import access_views, analyses, audit, exports, infections, labstream, records, reference, schema, tables
 from .errors import envelope
+from .plain_read import answering_plain_reads
 
 @csrf_exempt  # nothing to protect: it only ever answers 404
 def api_not_found(request, *args, **kwargs):
@@ -29,8 +30,16 @@ router.register("memberships", access_views.MembershipViewSet, basename="members
 router.register("tokens", access_views.TokenViewSet, basename="token")
 router.register(r"audit/(?P<kind>[a-z-]+)", audit.AuditViewSet, basename="audit")
 
+# The patient detail answers programs' plain reads itself, and comes first: Django tries the patterns
+# in order, and keeps a record of each one tried.
+patient_details = [pattern for pattern in router.urls if pattern.name == "patient-detail"]
+for pattern in patient_details:
+    pattern.callback = answering_plain_reads(pattern.callback)
+resources = [pattern for pattern in router.urls if pattern.name != "patient-detail"]
+
 study = "studies/<str:code>/"
 urlpatterns = [
+    *patient_details,
     path("lab-results/export/", labstream.LabExportView.as_view(), name="lab-result-export"),
     path(f"{study}export/", exports.StudyExportView.as_view(), name="study-export"),
     path(f"{study}export/deidentified/", exports.DeidentifiedStudyExportView.as_view(),
@@ -45,6 +54,6 @@ urlpatterns = [
     path("schema/", schema.schema_view, name="api-schema"),
     path("docs/", schema.swagger_view, name="api-docs"),
     path("redoc/", schema.redoc_view, name="api-redoc"),
-    path("", include(router.urls)),
+    path("", include(resources)),
     re_path(r"", api_not_found),
 ]

@@ -68,6 +68,31 @@ def test_tokens_are_throttled(client_for, alice, monkeypatch):
     assert responses[-1].json()["error"]["code"] == "throttled" and int(responses[-1]["Retry-After"]) > 0
 
 
+def test_a_throttled_token_earns_a_request_back_each_interval(alice, monkeypatch):
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    from registry.api.throttling import TokenRateThrottle
+    from registry.tokens import token_issue
+
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
+    cache.clear()
+    request, now = SimpleNamespace(auth=token_issue(issued_by=None, user=alice)[0]), [1000.0]
+
+    def ask(at):
+        now[0] = at
+        throttle = TokenRateThrottle()
+        throttle.timer = lambda: now[0]
+        return throttle.allow_request(request, None), throttle.wait()
+
+    # A burst of three, then one every 20 s; a refused request spends nothing.
+    answers = [ask(at) for at in (1000, 1001, 1002, 1003, 1003.5, 1021, 1021.5, 1100, 1100, 1100, 1100)]
+    cache.clear()
+    assert [allowed for allowed, _ in answers] == [True, True, True, False, False, True, False, True, True, True, False]
+    assert answers[3][1] == pytest.approx(17) and answers[6][1] == pytest.approx(18.5)
+
+
 def test_login_for_a_token_with_the_right_password(client, alice):
     response = client.post("/api/auth/token/", {"username": "alice", "password": "alice-pass-123"})
     assert response.status_code == 201

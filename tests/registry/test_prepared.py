@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registry import selectors
 from registry.models import IVIGDose, LabResult, Patient
-from registry.prepared import PreparedRead, read_together
+from registry.prepared import PreparedRead, PreparedSQL, read_together
 from registry.services import clinical_record_add
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +55,13 @@ def test_a_placeholder_the_orm_changes_is_refused(patient_a):
     read = PreparedRead(lambda text: Patient.objects.filter(patient_id__contains=text).values_list("id"), "zz")
     with pytest.raises(ValueError, match="placeholder"):
         read("A-")
+
+
+def test_sql_composed_by_hand_runs_with_a_placeholder_used_twice(patient_a):
+    pair = PreparedSQL(lambda db: ("SELECT patient_id, id + %s FROM registry_patient WHERE id = %s", [-1, -1],
+                                   ("patient_id", "id_doubled")), -1)
+    assert pair.columns == ("patient_id", "id_doubled")
+    assert pair(patient_a.pk) == [("A-001", 2 * patient_a.pk)] and pair(-7) == []
+    missing = PreparedSQL(lambda db: ("SELECT 1 WHERE 2 = %s", [2], ("one",)), -1)
+    with pytest.raises(ValueError, match="placeholder"):
+        missing(5)

@@ -37,8 +37,9 @@ PLAIN_ACCEPT = ("*/*", "application/json", "application/json, */*")
 # microseconds only when there are some, UTC written `Z`.
 DRF_DATETIME = ("""coalesce('"' || replace(to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), """
                 """'.000000', '') || 'Z"', 'null')""")
-# A float: PostgreSQL writes the shortest text that reads back as the same number, as Python does, but
-# writes a whole number without Python's `.0`, which would make it an int in a client's JSON reader.
+# A float: PostgreSQL writes the shortest text that reads back as the same number, as Python does (with
+# its default `extra_float_digits`, 1), but writes a whole number without Python's `.0`, which would
+# make it an int in a client's JSON reader.
 PYTHON_FLOAT = ("coalesce(CASE WHEN {0} = trunc({0}) AND abs({0}) < 1e15 THEN {0}::text || '.0' "
                 "ELSE {0}::text END, 'null')")
 # A lab value as `lab_value_text` writes it (`{:g}`, six significant digits) is PostgreSQL's own text for

@@ -59,7 +59,7 @@ def _cohorts(endpoints: pd.DataFrame) -> tuple[dict, dict]:
     sizes = {name: int((cohort == name).sum()) for name in COHORTS}
     sizes["ALL"] = sizes["IVIG"] + sizes["CONTROL"]
     assigned = cohort[cohort.notna()]
-    return sizes, {str(patient): str(name) for patient, name in assigned.items()}
+    return sizes, dict(zip(map(str, assigned.index), map(str, assigned.to_numpy())))
 
 
 def _analysed_context(frames: StudyFrames, parameters: AnalysisParameters) -> tuple[Context, dict]:
@@ -103,8 +103,11 @@ def analyse(frames: StudyFrames, parameters: AnalysisParameters | None = None,
 
 def _plain(value):
     """JSON-ready copy: numpy scalars to Python numbers, NaN to None, tuples to lists."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        # Text values (`cohort_of` has one per patient) need no copy and no call.
+        return {str(k): v if type(v) is str else _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, (np.bool_, bool)):

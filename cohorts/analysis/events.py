@@ -30,9 +30,14 @@ def codes(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].to_numpy(dtype=object)
 
 
-def _known(values: np.ndarray) -> np.ndarray:
-    """A class or site is known unless empty or UNKNOWN (DEFINITIONS.md; site OTHER is known)."""
-    return pd.notna(values) & (values != UNKNOWN)
+def _masks_by_code(values: np.ndarray, wanted: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The rows of each wanted code, and the rows whose code is known: a class or site is known unless
+    empty or UNKNOWN (DEFINITIONS.md; site OTHER is known). The column is coded as integers once (one
+    hash per row) rather than compared as text once per code."""
+    coded, uniques = pd.factorize(values)
+    code_of = {code: i for i, code in enumerate(uniques)}
+    masks = {code: coded == code_of.get(code, -2) for code in wanted}  # -2: no row has the code
+    return masks, (coded >= 0) & (coded != code_of.get(UNKNOWN, -2))
 
 
 def _within_blinatumomab(context: Context, mask: np.ndarray) -> np.ndarray:
@@ -56,11 +61,13 @@ def _within_blinatumomab(context: Context, mask: np.ndarray) -> np.ndarray:
 def _per_infection_counts(context: Context, counted: np.ndarray, infected: np.ndarray) -> dict:
     """Infections per patient by class, site and grade, kept only for infected patients."""
     frame, position, n = context.frames.infections, context.events["infections"].position, context.n_patients
-    classes, sites, grade = codes(frame, "organism_class"), codes(frame, "site"), frame["ctcae_grade"].to_numpy()
-    masks = {f"infections_{c.lower()}": classes == c for c in ORGANISM_CLASSES}
-    masks["infections_known_class"] = _known(classes)
-    masks.update({f"infections_site_{s.lower()}": sites == s for s in SITES})
-    masks["infections_known_site"] = _known(sites)
+    classes, known_class = _masks_by_code(codes(frame, "organism_class"), ORGANISM_CLASSES)
+    sites, known_site = _masks_by_code(codes(frame, "site"), SITES)
+    grade = frame["ctcae_grade"].to_numpy()
+    masks = {f"infections_{c.lower()}": classes[c] for c in ORGANISM_CLASSES}
+    masks["infections_known_class"] = known_class
+    masks.update({f"infections_site_{s.lower()}": sites[s] for s in SITES})
+    masks["infections_known_site"] = known_site
     masks.update({f"infections_grade_{g}": grade == g for g in GRADES})
     masks["infections_severe"] = grade >= 3
     masks["infections_graded"] = ~np.isnan(grade)

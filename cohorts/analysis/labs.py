@@ -60,7 +60,7 @@ def labs_with_days_since_last_ivig(frames: StudyFrames) -> pd.DataFrame:
 
 
 class LabArrays:
-    """The labs frame as numpy arrays and one chronological sort, computed once per analysis."""
+    """The labs frame as numpy arrays, and each analyte's results sorted once, per analysis."""
 
     def __init__(self, context: Context) -> None:
         labs = context.frames.labs
@@ -76,12 +76,20 @@ class LabArrays:
         self.rank_flag = np.where(self.below, 0.0, 1.0)  # `<N` just below a numeric N
         self.relative_day = context.relative_day("labs")
         self.in_followup = context.window_mask("labs", "index_date", "followup_end") & ~np.isnan(self.value)
-        self.chronology = perpatient.Chronology(rows.position, rows.day, self.row_order, context.n_patients)
+        self._chronologies: dict[str, perpatient.Chronology] = {}
 
     def of(self, analyte: str) -> np.ndarray:
         """Mask of the rows of one analyte (compared as factorized codes, not strings)."""
         known = list(self.analytes)
         return self.analyte_codes == known.index(analyte) if analyte in known else np.zeros(len(self.value), bool)
+
+    def chronology(self, analyte: str) -> perpatient.Chronology:
+        """The results of one analyte in (patient, day, file) order. Every endpoint reads a single
+        analyte, so each is sorted apart and its masks are read at its own rows only."""
+        if analyte not in self._chronologies:
+            self._chronologies[analyte] = perpatient.Chronology(
+                self.position, self.day, self.row_order, self.context.n_patients, rows=np.flatnonzero(self.of(analyte)))
+        return self._chronologies[analyte]
 
     def days_since_ivig(self) -> np.ndarray:
         doses = self.context.events["ivig_doses"]
@@ -125,13 +133,13 @@ def immunoglobulin_endpoints(context: Context, labs: LabArrays) -> dict[str, np.
         with np.errstate(invalid="ignore"):
             in_baseline = is_analyte & (labs.relative_day >= -parameters.baseline_lookback_days) & (
                 labs.relative_day <= 0) & ~np.isnan(labs.value)
-        baseline = labs.chronology.last(in_baseline)
+        baseline = labs.chronology(analyte).last(in_baseline)
         _describe(out, f"baseline_{name}", labs, baseline, with_day=False)
         out[f"baseline_{name}_low"] = _is_low(context, labs, baseline, analyte)
-        nadir = labs.chronology.lowest(_nadir_mask(context, labs, is_analyte, analyte), labs.value, labs.rank_flag,
-                                       latest=parameters.nadir_tie == "last")
+        nadir = labs.chronology(analyte).lowest(_nadir_mask(context, labs, is_analyte, analyte), labs.value,
+                                                labs.rank_flag, latest=parameters.nadir_tie == "last")
         _describe(out, f"nadir_{name}", labs, nadir)
-        last = labs.chronology.last(is_analyte & labs.in_followup)
+        last = labs.chronology(analyte).last(is_analyte & labs.in_followup)
         _describe(out, f"last_{name}", labs, last)
     severe = below_threshold(out["nadir_igg"], out["nadir_igg_below_detection"], parameters.igg_severe_mg_dl)
     out["nadir_igg_severe"] = perpatient.flag(severe, ~np.isnan(out["nadir_igg"]))
@@ -141,6 +149,6 @@ def immunoglobulin_endpoints(context: Context, labs: LabArrays) -> dict[str, np.
 def anc_endpoints(context: Context, labs: LabArrays) -> dict[str, np.ndarray]:
     """ANC below the threshold at any time in the follow-up window, over every indexed patient."""
     low = below_threshold(labs.value, labs.below, context.parameters.anc_low_cells_ul)
-    first = labs.chronology.first(labs.of("ANC") & labs.in_followup & low)
+    first = labs.chronology("ANC").first(labs.of("ANC") & labs.in_followup & low)
     return {"anc_low": perpatient.flag(first >= 0, context.has_index),
             "anc_low_day": perpatient.take(labs.relative_day, first)}

@@ -108,7 +108,7 @@ def igg_before_ivig(context: Context, lab_arrays: labs.LabArrays, first_dose_day
         before = is_igg & (lab_arrays.day < first_dose)
         below_limit = np.where(lab_arrays.below, lab_arrays.value <= lab_arrays.lower_limit,
                                lab_arrays.value < lab_arrays.lower_limit)
-    last = lab_arrays.chronology.last(before)
+    last = lab_arrays.chronology("IGG").last(before)
     has = last >= 0
     any_low = perpatient.count(lab_arrays.position, before & below_limit, n) > 0
     return {"igg_results": perpatient.count(lab_arrays.position, is_igg, n),

@@ -101,13 +101,20 @@ class TableData:
     masks: dict[str, np.ndarray]
     parameters: AnalysisParameters
     style: formatting.FigureStyle
-    derived: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    _factorized: dict[str, tuple[np.ndarray, dict]] = dataclasses.field(default_factory=dict, init=False,
+                                                                         repr=False)
 
     def column(self, name: str) -> np.ndarray:
-        """An endpoint column, or a column derived by the evaluator (a level of a `Variable`)."""
-        if name in self.derived:
-            return self.derived[name]
         return self.endpoints[name].to_numpy(dtype="float64")
+
+    def equal_to(self, name: str, value: Any) -> np.ndarray:
+        """Patients whose `name` is `value`. Rows by site ask this once per site: the column is coded
+        as integers once, so each further site costs an integer comparison, not a text one."""
+        if name not in self._factorized:
+            codes, uniques = pd.factorize(self.endpoints[name].to_numpy(dtype=object))
+            self._factorized[name] = (codes, {u: i for i, u in enumerate(uniques)})
+        codes, code_of = self._factorized[name]
+        return codes == code_of.get(value, -2)  # -2: no patient has the value (-1 is a missing one)
 
     def below(self, name: str) -> np.ndarray | None:
         flags = f"{name}_below_detection"
@@ -116,7 +123,7 @@ class TableData:
     def patients(self, row: Row, cohort: str) -> np.ndarray:
         mask = self.masks[cohort].copy()
         if row.where is not None:
-            mask &= self.endpoints[row.where[0]].to_numpy(dtype=object) == row.where[1]
+            mask &= self.equal_to(*row.where)
         if row.subgroup is not None:
             mask &= self.column(row.subgroup) == 1
         return mask
@@ -213,6 +220,10 @@ def _display(kind: str, figures: dict, style: formatting.FigureStyle, p_display:
 def evaluate_row(row: Row, data: TableData) -> dict:
     summaries = {cohort: _summary(row, data, data.patients(row, cohort)) for cohort in row.cohorts}
     test, extra = run_test(row, data, summaries)
+    return _result(row, data, summaries, test, extra)
+
+
+def _result(row: Row, data: TableData, summaries: dict, test: TestResult | None, extra: dict) -> dict:
     style = style_of(data, row.style)
     figures = {cohort: summary.figures() for cohort, summary in summaries.items()}
     result = {"table": row.table, "row": row.key, "label": row.label, "kind": row.kind, "cohorts": figures,
@@ -223,32 +234,50 @@ def evaluate_row(row: Row, data: TableData) -> dict:
     return result
 
 
-def _level_rows(variable: Variable, data: TableData) -> list[Row]:
+@dataclass(frozen=True)
+class LevelCounts:
+    """One cohort's patients at each level of a `Variable`."""
+
+    at_level: np.ndarray
+    recorded: int
+    missing: int
+
+    def of(self, index: int) -> descriptive.CountSummary:
+        return descriptive.CountSummary(n=int(self.at_level[index]), denominator=self.recorded,
+                                        missing=self.missing)
+
+
+def _level_counts(variable: Variable, data: TableData) -> dict[str, LevelCounts]:
+    """Per cohort: patients at each level, and the patients with any value (the denominator of every
+    level, a value outside the levels included) or none."""
     values = data.endpoints[variable.endpoint].to_numpy(dtype=object)
     present = pd.notna(values)
-    rows = []
-    for value, suffix, label in variable.levels:
-        column = f"{variable.key}_{suffix}"
-        data.derived[column] = np.where(present, values == value, np.nan).astype("float64")
-        rows.append(count(f"{variable.key}_{suffix}", f"{variable.label}: {label}", variable.table, column,
-                          test=None, style=variable.style))
-    return rows
+    # One hash lookup per patient instead of one comparison of every patient per level.
+    level = pd.Index([value for value, _, _ in variable.levels], dtype=object).get_indexer(values)
+    counts = {}
+    for cohort in ALL_COHORTS:
+        mask = data.masks[cohort]
+        at_level = np.bincount(level[mask & (level >= 0)], minlength=len(variable.levels))
+        recorded = int(np.count_nonzero(present & mask))
+        counts[cohort] = LevelCounts(at_level, recorded, int(np.count_nonzero(mask)) - recorded)
+    return counts
 
 
-def _chi_square(rows: list[Row], data: TableData) -> TestResult:
-    table = [[int(np.nansum(data.column(row.endpoint)[data.masks[cohort]])) for row in rows]
-             for cohort in ("IVIG", "CONTROL")]
+def _chi_square(counts: dict[str, LevelCounts], data: TableData) -> TestResult:
+    table = [counts[cohort].at_level.tolist() for cohort in ("IVIG", "CONTROL")]
     yates = data.parameters.pediatric_categorical_test == "chi_square_yates"
     return comparisons.chi_square(table, correction=yates)
 
 
 def evaluate_variable(variable: Variable, data: TableData) -> list[dict]:
     """One row per level, each carrying the variable's chi-square (`p_scope` = variable)."""
-    rows = _level_rows(variable, data)
-    test_fields = _test_fields(_chi_square(rows, data), style_of(data, variable.style))
+    counts = _level_counts(variable, data)
+    test_fields = _test_fields(_chi_square(counts, data), style_of(data, variable.style))
     results = []
-    for row in rows:
-        result = evaluate_row(row, data)
+    for index, (_, suffix, label) in enumerate(variable.levels):
+        row = count(f"{variable.key}_{suffix}", f"{variable.label}: {label}", variable.table, variable.endpoint,
+                    test=None, style=variable.style)
+        result = _result(row, data, {cohort: counts[cohort].of(index) for cohort in row.cohorts}, None, {})
         result.update(test_fields, p_scope="variable")
         result["display"]["p"] = test_fields["p_display"]
         results.append(result)

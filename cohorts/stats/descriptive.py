@@ -136,10 +136,17 @@ def median_range(values: ArrayLike, below_detection: ArrayLike | None = None) ->
     present, flags, missing = _present(values, below_detection)
     if len(present) == 0:
         return MedianRange(n=0, median=None, minimum=None, maximum=None, missing=missing)
+    middle = (len(present) - 1) / 2
+    if not flags.any():
+        # Plain numbers: the middle pair's places in the order are found without sorting the rest.
+        pair = np.partition(present, (math.floor(middle), math.ceil(middle)))
+        return MedianRange(n=len(present), median=_interpolated(pair, flags, middle),
+                           minimum=Measurement(float(present.min())), maximum=Measurement(float(present.max())),
+                           missing=missing)
     ordered, ordered_flags = _sorted_measurements(present, flags)
     return MedianRange(
         n=len(ordered),
-        median=_interpolated(ordered, ordered_flags, (len(ordered) - 1) / 2),
+        median=_interpolated(ordered, ordered_flags, middle),
         minimum=Measurement(float(ordered[0]), bool(ordered_flags[0])),
         maximum=Measurement(float(ordered[-1]), bool(ordered_flags[-1])),
         missing=missing,

@@ -54,3 +54,26 @@ def test_earliest_breaks_ties_by_table_order_and_counts_per_patient(records):
         in_table_order, ["day", "row_order"], [True, True])
     counts = perpatient.count(position, mask, 200)
     assert counts.tolist() == records[records["mask"]].groupby("position").size().reindex(range(200), fill_value=0).tolist()
+
+
+def test_positions_look_up_each_run_of_one_patient_once_and_agree_with_get_indexer():
+    patients = pd.Index([f"P{i:03d}" for i in range(50)])
+    rng = np.random.default_rng(5)
+    ids = np.array([f"P{i:03d}" for i in np.sort(rng.integers(0, 60, 400))], dtype=object)  # P050-P059 unknown
+    for order in (np.arange(len(ids)), rng.permutation(len(ids))):
+        column = pd.Series(ids[order], dtype=object)
+        assert perpatient.positions(column, patients).tolist() == patients.get_indexer(column).tolist()
+    assert perpatient.positions(pd.Series([], dtype=object), patients).tolist() == []
+
+
+def test_a_chronology_of_some_rows_picks_as_the_chronology_of_all(records):
+    # One analyte's chronology (labs.py): masks that hold only at its rows pick the same rows.
+    some = np.flatnonzero(records["flag"].to_numpy() == 1)
+    mask = records["mask"].to_numpy() & (records["flag"].to_numpy() == 1)
+    whole = _chronology(records)
+    part = perpatient.Chronology(records["position"].to_numpy(), records["day"].to_numpy(),
+                                 records["row_order"].to_numpy(), 200, rows=some)
+    value, flag = records["value"].to_numpy(), records["flag"].to_numpy()
+    assert part.first(mask).tolist() == whole.first(mask).tolist()
+    assert part.last(mask).tolist() == whole.last(mask).tolist()
+    assert part.lowest(mask, value, flag).tolist() == whole.lowest(mask, value, flag).tolist()

@@ -30,6 +30,18 @@ def test_median_of_an_even_count_averages_the_middle_pair():
     assert summary.missing == 1
 
 
+def test_median_of_plain_numbers_is_that_of_the_sorted_values_at_any_count():
+    # Without a `<N` result only the middle pair is placed (a partition, not a sort).
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 3, 10, 11, 1000, 1001):
+        values = rng.integers(0, 40, n).astype(float)
+        ordered = np.sort(values)
+        summary = median_range(values)
+        assert summary.median == Measurement((ordered[(n - 1) // 2] + ordered[n // 2]) / 2)
+        assert (summary.minimum, summary.maximum, summary.n) == (Measurement(ordered[0]), Measurement(ordered[-1]), n)
+        assert summary == median_range(values, below_detection=np.zeros(n, dtype=bool))
+
+
 def test_a_median_that_involves_a_below_detection_result_is_reported_below():
     summary = median_range([5, 8, 9, 3], below_detection=[True, False, False, False])
     assert summary.figures() == {"n": 4, "median": "<6.5", "min": 3.0, "max": 9.0, "missing": 0}

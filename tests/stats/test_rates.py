@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from scipy import stats
 
 from cohorts.stats.rates import RateRatioResult, poisson_rate_ratio
@@ -110,6 +111,23 @@ def test_two_group_poisson_equals_the_ratio_of_pooled_rates_with_textbook_wald_s
     # statsmodels' IRLS (default tolerance, as in the expected.json reference) takes the SE from
     # its last-but-one weights: a few parts per million on p.
     assert result.p == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_fit_on_cohort_totals_takes_the_patient_level_irls_iterates(seed):
+    # rates._fit steps once over the patients and then over the two cohort totals; statsmodels'
+    # patient-level IRLS is the reference, whose SE (from its last weights) is not the exact one.
+    rng = np.random.default_rng(seed)
+    n = (40, 400, 4000, 20_000, 60, 900)[seed]
+    ivig = rng.random(n) < rng.uniform(0.2, 0.8)
+    days = rng.integers(1, 900, n).astype(float)
+    rate = rng.uniform(0.001, 0.02)
+    counts = rng.poisson(days * np.where(ivig, rate * rng.uniform(0.3, 3.0), rate)).astype(float)
+    reference = sm.GLM(counts, np.column_stack([np.ones(n), ivig]), family=sm.families.Poisson(),
+                       offset=np.log(days)).fit()
+    result = poisson_rate_ratio(counts, days, ivig)
+    assert result.p == pytest.approx(float(reference.pvalues[1]), rel=1e-10)
+    assert result.rate_ratio == pytest.approx(math.exp(reference.params[1]), rel=1e-12)
 
 
 def test_patients_without_days_at_risk_are_left_out_of_the_model():

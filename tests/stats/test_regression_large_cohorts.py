@@ -15,6 +15,7 @@ from cohorts.stats.regression import (
 )
 from cohorts.stats.regression import diagnostics
 from cohorts.stats.regression.design import outcome_frame, patterns
+from cohorts.stats.regression.logistic import converged, logit, logit_newton
 
 
 def table(a: int, b: int, c: int, d: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -130,3 +131,27 @@ def test_a_separated_candidate_has_no_wald_p_and_is_never_removed(monkeypatch):
     assert [(s.action, s.variable) for s in result.steps] == [("start", None), ("remove", "noise"),
                                                                ("stop", None)]
     assert calls  # separated: the linear programs say which estimate is infinite
+
+
+def test_stepwise_fits_by_newton_reach_the_irls_estimates_and_p_values():
+    # Stepwise selection reads each model's Wald p to choose; Newton's method is IRLS for the logit
+    # link, solved on the k x k Hessian, its SE taken at the maximum rather than the last weights.
+    rng = np.random.default_rng(9)
+    y, X = categorical_cohort(20_000)
+    X["age"] = rng.normal(8.0, 4.0, len(y))  # continuous: as many patterns as patients
+    data = patterns(outcome_frame(y, X), list(X))
+    irls = logit(data)
+    for start in (None, irls.params + 0.05):
+        newton = logit_newton(data, start=start)
+        assert newton.method == "newton" and converged(newton)
+        assert newton.params == pytest.approx(irls.params, rel=1e-7)
+        assert newton.pvalues == pytest.approx(irls.pvalues, rel=1e-6)
+        assert newton.aic == pytest.approx(irls.aic, rel=1e-12)
+
+
+def test_a_separated_model_is_fitted_by_irls_when_newton_does_not_converge():
+    y, X = table(5, 3, 0, 7)
+    data = patterns(outcome_frame(y, X), list(X))
+    fit = logit_newton(data)  # the estimate runs off to infinity: Newton's steps never settle
+    assert fit.method == "IRLS"
+    assert fit.params.tolist() == logit(data).params.tolist()

@@ -6,8 +6,10 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.sm_exceptions import HessianInversionWarning
 
 from cohorts.stats.regression.design import Patterns, outcome_frame, patterns
 from cohorts.stats.regression.diagnostics import epv_check, separation, separation_warning
@@ -58,12 +60,34 @@ def logit(data: Patterns, start=None):
     which moves Wald p-values by up to ~4e-6 relative; matching it keeps both computations
     comparable to 1e-6 on every other figure. IRLS also degrades gracefully under separation.
     The patients grouped by pattern give the same iterates (design.py). `start`: coefficients to
-    start IRLS from (stepwise selection), else statsmodels' own start.
+    start IRLS from (`logit_newton`'s fallback), else statsmodels' own start.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", QUIET)
         return sm.GLM(data.y, data.exog, family=sm.families.Binomial(),
                       freq_weights=data.count).fit(wls_method="qr", start_params=start)
+
+
+def logit_newton(data: Patterns, start=None):
+    """The same model fitted by statsmodels' Newton-Raphson, for stepwise selection, which reads only
+    each model's Wald p (and AIC) to choose. For the logit link IRLS is Newton's method; solving each
+    step with the k x k Hessian instead of a QR of every covariate pattern makes a fit of 100,000
+    patterns two to three times cheaper. Its SE is taken at the maximum rather than at the last
+    IRLS weights (about 1e-9 apart, relative, on the pediatric study from a nearby start): no
+    choice at p = 0.05 turns on that. Where Newton does not converge (separation pushes the
+    estimates away) the IRLS fit of ``logit`` is returned instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QUIET + (HessianInversionWarning,))
+        result = sm.GLM(data.y, data.exog, family=sm.families.Binomial(), freq_weights=data.count).fit(
+            method="newton", start_params=np.zeros(data.exog.shape[1]) if start is None else start, disp=False)
+    if result.mle_retvals["converged"] and np.isfinite(result.bse).all():
+        return result
+    return logit(data, start=start)
+
+
+def converged(result) -> bool:
+    """Whether a fit of ``logit`` or ``logit_newton`` reached the maximum."""
+    return bool(result.converged if result.method == "IRLS" else result.mle_retvals["converged"])
 
 
 def _term(name: str, j: int, result, infinite: frozenset[int], profile) -> LogisticTerm:

@@ -9,7 +9,7 @@ from scipy import stats
 
 from cohorts.stats.regression.design import OUTCOME, numeric, outcome_frame, patterns
 from cohorts.stats.regression.diagnostics import separation
-from cohorts.stats.regression.logistic import LogisticTerm, logistic_regression, logit
+from cohorts.stats.regression.logistic import LogisticTerm, converged, logistic_regression, logit_newton
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ _CRITERIA = ("wald", "lr")
 
 class _Models:
     """The models of one selection, on one set of patients (so that AIC and likelihood ratios
-    compare like with like), each fitted once. Separation is checked once on the model with every
-    candidate: when that one is not separated, no model of the selection is (diagnostics.py), and
-    the linear programs are solved again only when it is."""
+    compare like with like), each fitted once (`logit_newton`). Separation is checked once on the
+    model with every candidate: when that one is not separated, no model of the selection is
+    (diagnostics.py), and the linear programs are solved again only when it is."""
 
     def __init__(self, y, candidates: Mapping[str, Sequence[float]], criterion: str):
         if criterion not in _CRITERIA:
@@ -93,14 +93,14 @@ class _Models:
             design = self.data.select(names)
             if not self._identifiable:
                 design.check_identifiable()
-            self._fits[key] = logit(design, start=self._start(key))
+            self._fits[key] = logit_newton(design, start=self._start(key))
         return self._fits[key]
 
     def _start(self, key: tuple[str, ...]):
         """The estimates of a fitted model with one variable more, without it: each step of a
-        selection changes one variable, and IRLS from there needs about half the iterations."""
+        selection changes one variable, and Newton's method from there needs about half the steps."""
         for fitted, result in self._fits.items():
-            if len(fitted) == len(key) + 1 and set(key) <= set(fitted) and result.converged:
+            if len(fitted) == len(key) + 1 and set(key) <= set(fitted) and converged(result):
                 params = np.asarray(result.params)[[0] + [1 + fitted.index(name) for name in key]]
                 return params if np.isfinite(params).all() else None
         return None

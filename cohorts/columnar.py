@@ -19,7 +19,7 @@ import pandas as pd
 from django.db import connection
 
 from registry.flatfile.kinds import EVENT_FILES, LABS, PATIENTS, Column, FileSpec
-from registry.models import Patient, Site
+from registry.models import LabResult, Patient, Site
 
 NO_DATE = -(2**31)  # the day count standing for an empty date: arrays without NULLs have fixed-width elements
 SEPARATOR = "\x1f"  # ASCII unit separator between the texts of one column
@@ -30,9 +30,9 @@ class NotColumnar(Exception):
     """The records cannot be read this way (a text holds the separator): use the export path."""
 
 
-def record_tables(study_id: int, site_ids: list[int]) -> dict[str, pd.DataFrame]:
+def record_tables(study_id: int, site_ids: list[int], *, unread_analytes=()) -> dict[str, pd.DataFrame]:
     """The patients and every dated-record table of the study at `site_ids`, keyed like the files
-    (`patients`, `labs`, ...).
+    (`patients`, `labs`, ...), without the lab results of `unread_analytes`.
 
     Tables, columns and dtypes are those of `StudyFrames` (labs split into `value`, `below_detection`
     and `row_order`), ready to use without `frames_from_tables`. Raises NotColumnar when a text holds
@@ -46,7 +46,8 @@ def record_tables(study_id: int, site_ids: list[int]) -> dict[str, pd.DataFrame]
     # and types the table before: PostgreSQL and Python work on the two cores at once.
     fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="columnar-read")
     try:
-        fetch = partial(fetcher.submit, _fetch, connection.connection, study_id, site_ids, sites)
+        fetch = partial(fetcher.submit, _fetch, connection.connection, study_id, site_ids, sites,
+                        unread_analytes=list(unread_analytes))
         columns, patient_pks, _ = fetch(PATIENTS, None).result()
         # Python orders text by code point, as PostgreSQL's "C" collation (the export's) orders UTF-8.
         order = np.argsort(columns["patient_id"], kind="stable")
@@ -83,7 +84,8 @@ def _export_order(position: np.ndarray, day: np.ndarray, ids: np.ndarray) -> np.
     return by_id[np.argsort(key, kind="stable")]
 
 
-def _fetch(raw_connection, study_id: int, site_ids, sites: dict[int, str], spec: FileSpec, patient_range):
+def _fetch(raw_connection, study_id: int, site_ids, sites: dict[int, str], spec: FileSpec, patient_range, *,
+           unread_analytes: list[str]):
     """One query for one table: ({column: raw array}, record ids, patient primary keys).
 
     `patient_range` (lowest, highest primary key of the study's patients) lets PostgreSQL read only
@@ -101,6 +103,9 @@ def _fetch(raw_connection, study_id: int, site_ids, sites: dict[int, str], spec:
     if patient_range:
         query += " AND r.patient_id BETWEEN %s AND %s"
         parameters += patient_range
+    if spec is LABS and unread_analytes:
+        query += f" AND r.{LabResult._meta.get_field('analyte').column} <> ALL(%s)"
+        parameters.append(unread_analytes)
     # Django's cursors bind parameters on the client, which rules out binary results; a plain psycopg
     # cursor on the same connection reads in the same transaction and snapshot.
     with psycopg.Cursor(raw_connection) as raw_cursor:

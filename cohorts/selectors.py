@@ -7,7 +7,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
-from cohorts.analysis.frames import COLUMNS, StudyFrames, frames_from_tables
+from cohorts.analysis.frames import COLUMNS, UNREAD_ANALYTES, StudyFrames, frames_from_tables
 from registry import access
 from registry.flatfile.kinds import EVENT_FILES, PATIENTS
 from registry.flatfile.writer import one_snapshot, write_rows
@@ -18,7 +18,8 @@ from .models import AnalysisRun
 
 
 def study_frames(study: Study, site_ids, *, through_export: bool = False) -> StudyFrames:
-    """The study's records at `site_ids`, the rows and order of the flat CSV export.
+    """The study's records at `site_ids`, the rows and order of the flat CSV export, less the lab
+    results of analytes its analysis never reads (`UNREAD_ANALYTES`: most of a pediatric study's).
 
     One snapshot (as the export takes), so an edit meanwhile cannot split a patient's records. On
     PostgreSQL the records are read column by column (`cohorts.columnar`, several times faster);
@@ -27,16 +28,20 @@ def study_frames(study: Study, site_ids, *, through_export: bool = False) -> Stu
     the same order (same-day lab results keep their order).
     """
     site_ids = sorted(site_ids)
+    unread = UNREAD_ANALYTES.get(study.population, ())
     with transaction.atomic():
         one_snapshot()
         sites = study_sites(study, site_ids)
         try:
             if through_export or connection.vendor != "postgresql":
                 raise columnar.NotColumnar("read through the export")
-            return StudyFrames(study=study_record(study), sites=sites, **columnar.record_tables(study.pk, site_ids))
+            return StudyFrames(study=study_record(study), sites=sites,
+                               **columnar.record_tables(study.pk, site_ids, unread_analytes=unread))
         except columnar.NotColumnar:
             tables = {spec.file_name.removesuffix(".csv"): _exported_table(spec, study, site_ids)
                       for spec in (PATIENTS, *EVENT_FILES)}
+    labs = tables["labs"]
+    tables["labs"] = labs[~labs["analyte"].isin(unread)].reset_index(drop=True)
     return frames_from_tables(study_record(study), {**tables, "sites": sites})
 
 

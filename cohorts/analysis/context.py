@@ -5,14 +5,13 @@
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from cohorts.analysis import perpatient
-from cohorts.analysis.frames import StudyFrames
+from cohorts.analysis.frames import StudyFrames, without_unread_labs
 from cohorts.analysis.parameters import AnalysisParameters
 from cohorts.analysis.windows import patient_windows
 
@@ -24,9 +23,6 @@ EVENT_DATES = {
     "hospitalizations": "admitted_on",
     "responses": "assessed_on",
 }
-# FORMAT.md analytes that no endpoint of the study reads (DEFINITIONS.md): the pediatric study has no
-# ANC endpoint, and ANC is most of its lab results, so those rows are dropped before any lab is read.
-UNREAD_ANALYTES = {"ADULT": (), "PEDIATRIC": ("ANC",)}
 WINDOW_DATES = ("index_date", "treatment_end", "exposure_start", "exposure_end", "followup_end",
                 "last_followup", "next_line_start", "diagnosis_date")
 
@@ -76,19 +72,8 @@ class Context:
         return perpatient.take(values, self.events[table].position)
 
 
-def _without_unread_labs(frames: StudyFrames) -> StudyFrames:
-    unread = UNREAD_ANALYTES.get(frames.population, ())
-    if not unread:
-        return frames
-    analyte = frames.labs["analyte"].to_numpy(dtype=object)
-    read = np.ones(len(analyte), dtype=bool)
-    for code in unread:
-        read &= analyte != code
-    return dataclasses.replace(frames, labs=frames.labs[read].reset_index(drop=True))
-
-
 def build_context(frames: StudyFrames, parameters: AnalysisParameters) -> Context:
-    frames = _without_unread_labs(frames)
+    frames = without_unread_labs(frames)
     windows = patient_windows(frames, parameters)
     patients = windows.index
     days = {name: perpatient.day_numbers(windows[name]) for name in WINDOW_DATES if name in windows}

@@ -25,6 +25,8 @@ table, and passes them through `frames_from_tables`, which enforces it):
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Mapping
@@ -165,6 +167,21 @@ def _coerce_labs(table: pd.DataFrame) -> pd.DataFrame:
     order = split["row_order"] if "row_order" in split.columns else np.arange(len(split))
     coerced["row_order"] = np.asarray(order, dtype=np.int64)
     return coerced[LAB_COLUMNS]
+
+
+# FORMAT.md analytes no endpoint of a population's study reads (DEFINITIONS.md): the pediatric study has
+# no ANC endpoint, and ANC is most of its lab results. The analysis drops them before reading any lab
+# (context.py), and `cohorts.selectors.study_frames` does not read them from the database at all.
+UNREAD_ANALYTES = {"ADULT": (), "PEDIATRIC": ("ANC",)}
+
+
+def without_unread_labs(frames: StudyFrames) -> StudyFrames:
+    """The frames without the lab results of UNREAD_ANALYTES."""
+    unread = UNREAD_ANALYTES.get(frames.population, ())
+    if not unread:
+        return frames
+    read = ~frames.labs["analyte"].isin(unread).to_numpy()
+    return frames if read.all() else dataclasses.replace(frames, labs=frames.labs[read].reset_index(drop=True))
 
 
 def frames_from_tables(study: Mapping[str, str], tables: Mapping[str, pd.DataFrame]) -> StudyFrames:

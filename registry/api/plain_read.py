@@ -189,7 +189,8 @@ def json_text(expression: str) -> str:
 
 
 def _sql(shape: Shape, db) -> tuple[str, list]:
-    return shape.read.build(NO_PATIENT).query.get_compiler(connection=db).as_sql()
+    # Unordered: the aggregate orders the rows it writes, and a second sort cost a tenth of the read.
+    return shape.read.build(NO_PATIENT).order_by().query.get_compiler(connection=db).as_sql()
 
 
 def _names(count: int) -> str:

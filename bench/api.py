@@ -101,7 +101,7 @@ def _arguments():
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="Worker processes (default: one per CPU; each runs Python on one CPU at a time).")
     # Threads of one process take turns at its interpreter lock: with 32 clients on 2 CPUs, 8 threads
-    # a worker made the patient detail's p95 1.4 times that of one thread (gunicorn, same code).
+    # a worker made the patient detail's p95 1.4 to 2 times that of one thread (gunicorn, same code).
     parser.add_argument("--threads", type=int, default=1, help="Threads per worker.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
     parser.add_argument("--reuse", action="store_true", help="Use the database a --keep run left (no import).")
@@ -168,7 +168,7 @@ class Server:
     """The WSGI server on loopback, as a context manager: started, waited for, stopped by its own pid.
 
     granian (HTTP in Rust, the application in each worker's Python) spent 0.3 ms of CPU a request
-    on the constant view where gunicorn spent 0.7: the HTTP parsing and the WSGI plumbing."""
+    on the constant view where gunicorn spent 0.5 to 0.7: the HTTP parsing and the WSGI plumbing."""
 
     def __init__(self, options, environment: dict):
         if options.server == "granian":
